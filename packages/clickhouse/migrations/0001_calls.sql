@@ -1,0 +1,60 @@
+-- One row per LLM call (generation). A resent id is the same call: the newest `version` wins.
+-- ReplacingMergeTree only merges copies with the same sorting key inside one partition, so every
+-- query deduplicates on its own (see packages/analytics) and the loader removes an older copy whose
+-- hour changed. Tokens are integers, money is Decimal; codecs chosen per column for bytes on disk.
+CREATE TABLE IF NOT EXISTS calls
+(
+    project_id             LowCardinality(String),
+    id                     String CODEC(ZSTD(1)),
+    timestamp              DateTime64(3, 'UTC') CODEC(Delta(8), ZSTD(1)),
+    trace_id               String CODEC(ZSTD(1)),
+    parent_id              String CODEC(ZSTD(1)),
+    name                   LowCardinality(String),
+    user_id                String CODEC(ZSTD(1)),
+    session_id             String CODEC(ZSTD(1)),
+    environment            LowCardinality(String),
+    tags                   Array(LowCardinality(String)),
+    metadata               Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    provider               LowCardinality(String),
+    model                  LowCardinality(String),
+    status                 Enum8('ok' = 1, 'error' = 2),
+    error_message          String CODEC(ZSTD(3)),
+    attempt                UInt16 CODEC(T64, ZSTD(1)),
+    batch                  Bool,
+    duration_ms            UInt32 CODEC(T64, ZSTD(1)),
+    ttft_ms                Nullable(UInt32) CODEC(T64, ZSTD(1)),
+    input_tokens           UInt32 CODEC(T64, ZSTD(1)),
+    output_tokens          UInt32 CODEC(T64, ZSTD(1)),
+    cache_read_tokens      UInt32 CODEC(T64, ZSTD(1)),
+    cache_write_tokens     UInt32 CODEC(T64, ZSTD(1)),
+    reasoning_tokens       UInt32 CODEC(T64, ZSTD(1)),
+    system_tokens          UInt32 CODEC(T64, ZSTD(1)),
+    tool_definition_tokens UInt32 CODEC(T64, ZSTD(1)),
+    retrieval_tokens       UInt32 CODEC(T64, ZSTD(1)),
+    history_tokens         UInt32 CODEC(T64, ZSTD(1)),
+    tool_result_tokens     UInt32 CODEC(T64, ZSTD(1)),
+    -- null: the call did not report its prompt anatomy (context_overhead skips it)
+    user_input_tokens      Nullable(UInt32) CODEC(T64, ZSTD(1)),
+    cost_input             Decimal64(12) CODEC(ZSTD(1)),
+    cost_output            Decimal64(12) CODEC(ZSTD(1)),
+    cost_cache_read        Decimal64(12) CODEC(ZSTD(1)),
+    cost_cache_write       Decimal64(12) CODEC(ZSTD(1)),
+    cost_total             Decimal64(12) CODEC(ZSTD(1)),
+    price_source           Enum8('unknown' = 0, 'catalog' = 1, 'project' = 2, 'client' = 3),
+    -- the prices that were applied, USD per 1M tokens (cache_savings needs them per call)
+    input_price            Decimal64(9) CODEC(ZSTD(1)),
+    output_price           Decimal64(9) CODEC(ZSTD(1)),
+    cache_read_price       Decimal64(9) CODEC(ZSTD(1)),
+    cache_write_price      Decimal64(9) CODEC(ZSTD(1)),
+    input                  String CODEC(ZSTD(3)),
+    output                 String CODEC(ZSTD(3)),
+    -- the project's retention when the call arrived; 0 keeps it for ever
+    retention_days         UInt16,
+    -- ingestion time in ms: the later copy of an id wins
+    version                UInt64 CODEC(Delta(8), ZSTD(1))
+)
+ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (project_id, toStartOfHour(timestamp), id)
+TTL toDateTime(timestamp) + toIntervalDay(retention_days) WHERE retention_days > 0
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1, enable_block_number_column = 1, enable_block_offset_column = 1;
