@@ -1,0 +1,115 @@
+// The rows Margin stores in ClickHouse, one type per table (packages/clickhouse/migrations).
+// Field names are the column names. Money and prices are decimal strings (never floats),
+// timestamps are epoch milliseconds, tokens are integers.
+
+export type PriceSource = 'unknown' | 'catalog' | 'project' | 'client';
+export type CallStatus = 'ok' | 'error';
+
+export interface CallRow {
+  project_id: string;
+  id: string;
+  timestamp: number;
+  trace_id: string;
+  parent_id: string;
+  name: string;
+  user_id: string;
+  session_id: string;
+  environment: string;
+  tags: string[];
+  metadata: Record<string, string>;
+  provider: string;
+  model: string;
+  status: CallStatus;
+  error_message: string;
+  attempt: number;
+  batch: boolean;
+  duration_ms: number;
+  ttft_ms: number | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  system_tokens: number;
+  tool_definition_tokens: number;
+  retrieval_tokens: number;
+  history_tokens: number;
+  tool_result_tokens: number;
+  /** null: the call did not report its prompt anatomy. */
+  user_input_tokens: number | null;
+  cost_input: string;
+  cost_output: string;
+  cost_cache_read: string;
+  cost_cache_write: string;
+  cost_total: string;
+  price_source: PriceSource;
+  /** The prices applied, USD per 1M tokens. */
+  input_price: string;
+  output_price: string;
+  cache_read_price: string;
+  cache_write_price: string;
+  input: string;
+  output: string;
+  retention_days: number;
+  /** Ingestion time in ms: the later copy of an id wins. */
+  version: number;
+}
+
+export interface SpanRow {
+  project_id: string;
+  id: string;
+  timestamp: number;
+  trace_id: string;
+  parent_id: string;
+  name: string;
+  kind: string;
+  environment: string;
+  status: CallStatus;
+  error_message: string;
+  duration_ms: number;
+  tool_name: string;
+  /** sipHash64 of the tool input, as a decimal string (UInt64). */
+  input_hash: string;
+  input: string;
+  output: string;
+  metadata: Record<string, string>;
+  retention_days: number;
+  version: number;
+}
+
+export interface TraceRow {
+  project_id: string;
+  id: string;
+  timestamp: number;
+  name: string;
+  user_id: string;
+  session_id: string;
+  environment: string;
+  tags: string[];
+  metadata: Record<string, string>;
+  retention_days: number;
+  version: number;
+}
+
+export interface ScoreRow {
+  project_id: string;
+  id: string;
+  timestamp: number;
+  trace_id: string;
+  observation_id: string;
+  name: string;
+  value: number;
+  comment: string;
+  retention_days: number;
+  version: number;
+}
+
+/** What one ingestion request asks the store to keep. */
+export interface RowBatch {
+  calls: CallRow[];
+  spans: SpanRow[];
+  traces: TraceRow[];
+  scores: ScoreRow[];
+}
+
+export const emptyBatch = (): RowBatch => ({ calls: [], spans: [], traces: [], scores: [] });
