@@ -1,0 +1,3 @@
+export * from './client.ts';
+export * from './query.ts';
+export * from './migrate.ts';
