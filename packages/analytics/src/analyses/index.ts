@@ -1,0 +1,2 @@
+// Filled in by the analyses work; see packages/analytics/src/analyses/.
+export {};

@@ -1,0 +1,2 @@
+// Filled in by the demo work; see packages/analytics/src/demo/.
+export {};

@@ -1,0 +1,3 @@
+export * from './metrics/index.ts';
+export * from './analyses/index.ts';
+export * from './demo/index.ts';

@@ -1,0 +1,2 @@
+// Filled in by the metrics work; see packages/analytics/src/metrics/.
+export {};
