@@ -1,0 +1,84 @@
+// Generation events from OpenAI answers: Chat Completions and the Responses API. OpenAI counts
+// cached prompt tokens inside the prompt total and reasoning inside the output, as Margin does.
+import type { GenerationEvent, Usage } from '../types.ts';
+import { buildGeneration, compactUsage, count, type GenerationExtra } from './generation.ts';
+
+/** The part of a Chat Completions `usage` object that carries token counts. */
+export interface OpenAIChatUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number | null; audio_tokens?: number | null } | null;
+  completion_tokens_details?: { reasoning_tokens?: number | null; audio_tokens?: number | null } | null;
+}
+
+/** A `chat.completion` object (as returned by `client.chat.completions.create`). */
+export interface OpenAIChatCompletionLike {
+  id?: string;
+  model?: string;
+  usage?: OpenAIChatUsage | null;
+}
+
+/** The part of a Responses API `usage` object that carries token counts. */
+export interface OpenAIResponsesUsage {
+  input_tokens?: number;
+  input_tokens_details?: { cached_tokens?: number | null } | null;
+  output_tokens?: number;
+  output_tokens_details?: { reasoning_tokens?: number | null } | null;
+  total_tokens?: number;
+}
+
+/** A `response` object (as returned by `client.responses.create`). */
+export interface OpenAIResponseLike {
+  id?: string;
+  model?: string;
+  status?: string;
+  error?: { code?: string; message?: string } | null;
+  usage?: OpenAIResponsesUsage | null;
+}
+
+export function usageFromOpenAIChat(usage: OpenAIChatUsage): Usage {
+  return compactUsage({
+    input_tokens: count(usage.prompt_tokens) ?? 0,
+    output_tokens: count(usage.completion_tokens) ?? 0,
+    cache_read_tokens: count(usage.prompt_tokens_details?.cached_tokens),
+    reasoning_tokens: count(usage.completion_tokens_details?.reasoning_tokens),
+  });
+}
+
+export function usageFromOpenAIResponses(usage: OpenAIResponsesUsage): Usage {
+  return compactUsage({
+    input_tokens: count(usage.input_tokens) ?? 0,
+    output_tokens: count(usage.output_tokens) ?? 0,
+    cache_read_tokens: count(usage.input_tokens_details?.cached_tokens),
+    reasoning_tokens: count(usage.output_tokens_details?.reasoning_tokens),
+  });
+}
+
+/** A generation event from a Chat Completions answer; `extra` adds name, trace_id, times, …. */
+export function fromOpenAIChatCompletion(response: OpenAIChatCompletionLike, extra?: GenerationExtra): GenerationEvent {
+  return buildGeneration(
+    {
+      provider: 'openai',
+      model: response.model,
+      status: 'ok',
+      usage: response.usage ? usageFromOpenAIChat(response.usage) : undefined,
+    },
+    extra,
+  );
+}
+
+/** A generation event from a Responses API answer; a `failed` response becomes status `error`. */
+export function fromOpenAIResponses(response: OpenAIResponseLike, extra?: GenerationExtra): GenerationEvent {
+  const failed = response.status === 'failed';
+  return buildGeneration(
+    {
+      provider: 'openai',
+      model: response.model,
+      status: failed ? 'error' : 'ok',
+      error_message: failed ? (response.error?.message ?? 'response failed') : undefined,
+      usage: response.usage ? usageFromOpenAIResponses(response.usage) : undefined,
+    },
+    extra,
+  );
+}
