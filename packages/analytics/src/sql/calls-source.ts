@@ -1,0 +1,20 @@
+// The deduplicated raw calls of one project and range: `calls FINAL` keeps the newest copy of an id
+// (the loader keeps one sorting key per id). Conditions on `timestamp` are not on the sorting key,
+// so ClickHouse applies them after FINAL: a copy moved within its hour is judged by its new time.
+import { filterConditions, RAW_DIMENSIONS, type Filters, type SqlFragment } from './filters.ts';
+import { rangeCondition, rangeParams, type TimeRange } from './time-range.ts';
+
+export const RAW_CALLS = 'calls FINAL';
+
+/** A copy of an id never changes partition (its hour is in the key), so FINAL may skip merging across them. */
+export const RAW_SETTINGS = { do_not_merge_across_partitions_select_final: 1 } as const;
+
+/** `WHERE ...` of a raw calls query: project, [from, to) when given, filters. */
+export function rawCallsWhere(projectId: string, range: TimeRange | undefined, filters: Filters): SqlFragment {
+  const filter = filterConditions(filters, RAW_DIMENSIONS, 'tags');
+  const time = range ? ` AND ${rangeCondition('timestamp')}` : '';
+  return {
+    sql: `WHERE project_id = {projectId:String}${time}${filter.sql}`,
+    params: { projectId, ...(range ? rangeParams(range) : {}), ...filter.params },
+  };
+}
