@@ -68,7 +68,7 @@ export interface SpanRow {
   error_message: string;
   duration_ms: number;
   tool_name: string;
-  /** sipHash64 of the tool input, as a decimal string (UInt64). */
+  /** 64-bit hash of the tool input (first 8 bytes of its SHA-256), a decimal string (UInt64); "0": no input. */
   input_hash: string;
   input: string;
   output: string;
