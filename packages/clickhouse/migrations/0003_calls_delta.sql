@@ -1,0 +1,78 @@
+-- calls_delta: the stream rollups read instead of calls, so that a resent id counts once.
+-- A materialised view fires on insert, never on merge: a rollup fed straight from the
+-- ReplacingMergeTree `calls` would count every resent copy of an id, for ever. So rollups
+-- (packages/analytics, migrations 0004 on) hang their views on calls_delta, which stores nothing
+-- (ENGINE = Null: only the views attached to it see its rows):
+--   * every row inserted into calls reaches calls_delta as sign = +1 with its values, through the
+--     view calls_delta_from_calls below (the same INSERT statement, so calls and rollups cannot part);
+--   * when the loader (src/calls-upsert.ts) loads a copy that replaces one already in calls, it also
+--     inserts sign = -1 with the OLD copy's values. The loader inserts a copy only when it is newer
+--     than every copy in calls, so a replayed log adds nothing twice.
+-- A rollup sums sign (requests) and sign * value (tokens, costs): each id then contributes exactly
+-- its newest copy, and its hour, model or name may change between copies. Token columns are Int64
+-- and costs Decimal so that sign * value can go negative. Distinct counts (users, sessions, traces)
+-- cannot be taken back by a sign: keep them as sum(sign) per key and count keys whose sum > 0.
+CREATE TABLE IF NOT EXISTS calls_delta
+(
+    project_id             LowCardinality(String),
+    id                     String,
+    timestamp              DateTime64(3, 'UTC'),
+    trace_id               String,
+    name                   LowCardinality(String),
+    user_id                String,
+    session_id             String,
+    environment            LowCardinality(String),
+    tags                   Array(LowCardinality(String)),
+    provider               LowCardinality(String),
+    model                  LowCardinality(String),
+    status                 Enum8('ok' = 1, 'error' = 2),
+    attempt                UInt16,
+    batch                  Bool,
+    duration_ms            Int64,
+    input_tokens           Int64,
+    output_tokens          Int64,
+    cache_read_tokens      Int64,
+    cache_write_tokens     Int64,
+    reasoning_tokens       Int64,
+    system_tokens          Int64,
+    tool_definition_tokens Int64,
+    retrieval_tokens       Int64,
+    history_tokens         Int64,
+    tool_result_tokens     Int64,
+    user_input_tokens      Nullable(Int64),
+    cost_input             Decimal64(12),
+    cost_output            Decimal64(12),
+    cost_cache_read        Decimal64(12),
+    cost_cache_write       Decimal64(12),
+    cost_total             Decimal64(12),
+    price_source           Enum8('unknown' = 0, 'catalog' = 1, 'project' = 2, 'client' = 3),
+    input_price            Decimal64(9),
+    output_price           Decimal64(9),
+    cache_read_price       Decimal64(9),
+    cache_write_price      Decimal64(9),
+    version                UInt64,
+    -- +1: this copy now counts; -1: this (older) copy no longer counts
+    sign                   Int8
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS calls_delta_from_calls TO calls_delta AS
+SELECT
+    project_id, id, timestamp, trace_id, name, user_id, session_id, environment, tags, provider, model,
+    status, attempt, batch,
+    toInt64(duration_ms) AS duration_ms,
+    toInt64(input_tokens) AS input_tokens,
+    toInt64(output_tokens) AS output_tokens,
+    toInt64(cache_read_tokens) AS cache_read_tokens,
+    toInt64(cache_write_tokens) AS cache_write_tokens,
+    toInt64(reasoning_tokens) AS reasoning_tokens,
+    toInt64(system_tokens) AS system_tokens,
+    toInt64(tool_definition_tokens) AS tool_definition_tokens,
+    toInt64(retrieval_tokens) AS retrieval_tokens,
+    toInt64(history_tokens) AS history_tokens,
+    toInt64(tool_result_tokens) AS tool_result_tokens,
+    CAST(user_input_tokens, 'Nullable(Int64)') AS user_input_tokens,
+    cost_input, cost_output, cost_cache_read, cost_cache_write, cost_total, price_source,
+    input_price, output_price, cache_read_price, cache_write_price, version,
+    toInt8(1) AS sign
+FROM calls;

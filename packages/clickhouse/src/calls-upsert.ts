@@ -1,0 +1,107 @@
+// Loads calls so that a resent id counts once everywhere: the newest `version` of an id wins in
+// `calls` (FINAL), and the rollups fed by calls_delta get -1 for a copy that was replaced.
+import { TupleParam, type ClickHouseSettings } from '@clickhouse/client';
+import type { CallRow } from '@margin/core';
+import type { ClickHouse } from './client.ts';
+import { command, queryRows } from './query.ts';
+import { CALL_COLUMNS, DELTA_COLUMNS, insertCompact } from './table-columns.ts';
+
+type DeltaRow = Pick<CallRow, (typeof DELTA_COLUMNS)[number]> & { sign: number };
+type ExistingCopy = Omit<DeltaRow, 'sign'> & { hour: number };
+
+/** What loading one batch of calls does; steps already done are skipped when a retry runs it again. */
+export interface CallsPlan {
+  inserts: CallRow[];
+  minus: DeltaRow[];
+  /** [project_id, id, hour in epoch seconds] of older copies under another sorting key. */
+  stale: [string, string, number][];
+  done: { inserts: boolean; minus: boolean; stale: boolean };
+}
+
+const LOOKUP_CHUNK = 10_000;
+const hourOf = (ms: number): number => Math.floor(ms / 3_600_000) * 3600;
+const keyOf = (projectId: string, id: string): string => `${projectId}\u0000${id}`;
+
+/** The newest copy per (project_id, id); on equal versions the later one in the log wins. */
+export function newestPerId(calls: readonly CallRow[]): CallRow[] {
+  const newest = new Map<string, CallRow>();
+  for (const call of calls) {
+    const key = keyOf(call.project_id, call.id);
+    const seen = newest.get(key);
+    if (!seen || call.version >= seen.version) newest.set(key, call);
+  }
+  return [...newest.values()];
+}
+
+/** One lookup per batch (per 10,000 ids) of the copies `calls` already holds, then the plan. */
+export async function planCalls(ch: ClickHouse, calls: readonly CallRow[]): Promise<CallsPlan> {
+  const incoming = newestPerId(calls);
+  const existing = new Map<string, ExistingCopy[]>();
+  for (let i = 0; i < incoming.length; i += LOOKUP_CHUNK) {
+    const chunk = incoming.slice(i, i + LOOKUP_CHUNK);
+    const rows = await queryRows<ExistingCopy & { version: string | number; timestamp: string | number }>(
+      ch,
+      `SELECT ${DELTA_COLUMNS.filter((c) => c !== 'timestamp').join(', ')},
+              toUnixTimestamp64Milli(timestamp) AS timestamp,
+              toUInt32(toUnixTimestamp(toStartOfHour(timestamp))) AS hour
+       FROM calls
+       WHERE project_id IN {projects:Array(String)} AND id IN {ids:Array(String)}`,
+      {
+        tag: 'load.calls_lookup',
+        params: { projects: [...new Set(chunk.map((c) => c.project_id))], ids: chunk.map((c) => c.id) },
+      },
+    );
+    for (const row of rows) {
+      const copy = { ...row, version: Number(row.version), timestamp: Number(row.timestamp) };
+      const key = keyOf(copy.project_id, copy.id);
+      existing.set(key, [...(existing.get(key) ?? []), copy]);
+    }
+  }
+
+  const plan: CallsPlan = { inserts: [], minus: [], stale: [], done: { inserts: false, minus: false, stale: false } };
+  for (const call of incoming) {
+    const copies = existing.get(keyOf(call.project_id, call.id)) ?? [];
+    const newest = copies.reduce<ExistingCopy | undefined>((best, c) => (!best || c.version > best.version ? c : best), undefined);
+    if (!newest) {
+      plan.inserts.push(call);
+      continue;
+    }
+    // Keep the hour of whichever copy wins; older copies in another hour would survive FINAL.
+    let keepHour = newest.hour;
+    if (call.version > newest.version) {
+      plan.inserts.push(call);
+      const { hour: _hour, ...old } = newest;
+      plan.minus.push({ ...old, sign: -1 });
+      keepHour = hourOf(call.timestamp);
+    }
+    // A copy at the same version as the incoming one is a replay of it: nothing to insert or correct.
+    for (const hour of new Set(copies.filter((c) => c.hour !== keepHour).map((c) => c.hour))) {
+      plan.stale.push([call.project_id, call.id, hour]);
+    }
+  }
+  return plan;
+}
+
+/**
+ * Runs a plan: new copies into calls (their +1 reaches calls_delta in the same statement, through
+ * the view of migration 0003), -1 rows for replaced copies, then deletion of stale copies.
+ */
+export async function applyCallsPlan(ch: ClickHouse, plan: CallsPlan, settings: ClickHouseSettings = {}): Promise<void> {
+  if (!plan.done.inserts) {
+    await insertCompact(ch, 'calls', CALL_COLUMNS, plan.inserts, settings);
+    plan.done.inserts = true;
+  }
+  if (!plan.done.minus) {
+    await insertCompact(ch, 'calls_delta', [...DELTA_COLUMNS, 'sign'], plan.minus, settings);
+    plan.done.minus = true;
+  }
+  if (!plan.done.stale && plan.stale.length > 0) {
+    await command(
+      ch,
+      `DELETE FROM calls
+       WHERE (project_id, id, toUInt32(toUnixTimestamp(toStartOfHour(timestamp)))) IN {stale:Array(Tuple(String, String, UInt32))}`,
+      { tag: 'load.calls_stale', params: { stale: plan.stale.map((s) => new TupleParam(s)) } },
+    );
+  }
+  plan.done.stale = true;
+}

@@ -1,0 +1,307 @@
+// A durable append-only log of row batches in a directory of segment files: ingestion acknowledges
+// once its batch is fdatasync'ed here, and the loader moves the log into ClickHouse later.
+//
+// Record: u32 payload length | u32 row count | u32 crc32(row count + payload) | JSON payload.
+// Offsets are global byte positions; a segment is named after the offset of its first byte, so a
+// checkpoint (an offset) says which segments are fully loaded and may be deleted.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { EventEmitter } from 'node:events';
+import type { RowBatch } from '@margin/core';
+import { readCheckpoint, writeCheckpoint } from './log-checkpoint.ts';
+import { listSegments, scanSegment, segmentPath, type LogRecord } from './log-segment.ts';
+
+export const HEADER_BYTES = 12;
+
+export interface EventLogOptions {
+  dir: string;
+  /** Start a new segment once the current one holds this many bytes. */
+  segmentBytes?: number;
+  /** Appends are refused while the unloaded log holds more than this. */
+  maxBacklogBytes?: number;
+  maxBacklogRows?: number;
+}
+
+export interface EventLogStats {
+  appends: number;
+  /** One per group commit: fewer than appends under concurrency. */
+  syncs: number;
+  backlogBytes: number;
+  backlogRows: number;
+  segments: number;
+  /** Bytes cut from a torn tail when the log was opened. */
+  truncatedBytes: number;
+}
+
+/** The log holds too much that is not yet in ClickHouse: ingestion answers 503 + Retry-After. */
+export class BacklogFullError extends Error {
+  constructor(readonly retryAfterSeconds: number, detail: string) {
+    super(`event log backlog full (${detail}); retry after ${retryAfterSeconds}s`);
+    this.name = 'BacklogFullError';
+  }
+}
+
+export const crc32 = (data: Uint8Array, seed = 0): number => zlib.crc32(data, seed);
+
+export function encodeRecord(payload: Buffer, rows: number): Buffer {
+  const record = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
+  record.writeUInt32LE(payload.length, 0);
+  record.writeUInt32LE(rows, 4);
+  record.writeUInt32LE(crc32(payload, crc32(record.subarray(4, 8))), 8);
+  payload.copy(record, HEADER_BYTES);
+  return record;
+}
+
+export const batchRows = (batch: RowBatch): number =>
+  batch.calls.length + batch.spans.length + batch.traces.length + batch.scores.length;
+
+interface Pending {
+  record: Buffer;
+  rows: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+interface Segment {
+  base: number;
+  size: number;
+}
+
+export class EventLog extends EventEmitter {
+  private segments: Segment[] = [];
+  private active: fsp.FileHandle | undefined;
+  private queue: Pending[] = [];
+  private committing = false;
+  private failed: Error | undefined;
+  private closed = false;
+  private checkpointOffset = 0;
+  private durableEnd = 0;
+  private durableRows = 0;
+  private loadedRowsTotal = 0;
+  private queuedBytes = 0;
+  private queuedRows = 0;
+  private counters = { appends: 0, syncs: 0, truncatedBytes: 0 };
+  /** Rows per second the loader last achieved: sizes Retry-After. */
+  loadRate = 10_000;
+
+  private constructor(
+    readonly dir: string,
+    private readonly segmentBytes: number,
+    private readonly maxBacklogBytes: number,
+    private readonly maxBacklogRows: number,
+  ) {
+    super();
+  }
+
+  static async open(options: EventLogOptions): Promise<EventLog> {
+    const log = new EventLog(
+      path.resolve(options.dir),
+      options.segmentBytes ?? 64 * 1024 * 1024,
+      options.maxBacklogBytes ?? 512 * 1024 * 1024,
+      options.maxBacklogRows ?? 2_000_000,
+    );
+    await log.recover();
+    return log;
+  }
+
+  /** Reads the checkpoint, validates every unloaded record and cuts a torn tail. */
+  private async recover(): Promise<void> {
+    await fsp.mkdir(this.dir, { recursive: true });
+    this.checkpointOffset = (await readCheckpoint(this.dir)).offset;
+    const bases = await listSegments(this.dir);
+    let end = this.checkpointOffset;
+    for (let i = 0; i < bases.length; i++) {
+      const base = bases[i]!;
+      const file = segmentPath(this.dir, base);
+      const size = (await fsp.stat(file)).size;
+      if (base + size <= this.checkpointOffset && i < bases.length - 1) {
+        await fsp.rm(file, { force: true }); // fully loaded; a crash came before its deletion
+        continue;
+      }
+      const from = Math.max(0, this.checkpointOffset - base);
+      const scan = await scanSegment(file, from, Number.MAX_SAFE_INTEGER, true);
+      this.durableRows += scan.records.reduce((sum, r) => sum + r.rows, 0);
+      const validEnd = from + scan.validBytes;
+      if (validEnd < size) {
+        // A torn or corrupt record: nothing after it was acknowledged intact, so cut here.
+        this.counters.truncatedBytes += size - validEnd;
+        const handle = await fsp.open(file, 'r+');
+        await handle.truncate(validEnd);
+        await handle.sync();
+        await handle.close();
+        for (const later of bases.slice(i + 1)) {
+          this.counters.truncatedBytes += (await fsp.stat(segmentPath(this.dir, later))).size;
+          await fsp.rm(segmentPath(this.dir, later), { force: true });
+        }
+        this.segments.push({ base, size: validEnd });
+        end = base + validEnd;
+        break;
+      }
+      this.segments.push({ base, size });
+      end = base + size;
+    }
+    this.durableEnd = Math.max(end, this.checkpointOffset);
+    if (this.segments.length === 0 || this.durableEnd > this.lastSegment().base + this.lastSegment().size) {
+      await this.roll();
+    } else {
+      this.active = await fsp.open(segmentPath(this.dir, this.lastSegment().base), 'r+');
+    }
+    await syncDir(this.dir);
+  }
+
+  private lastSegment(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  private async roll(): Promise<void> {
+    await this.active?.close();
+    const base = this.durableEnd;
+    this.active = await fsp.open(segmentPath(this.dir, base), 'wx');
+    this.segments.push({ base, size: 0 });
+    await syncDir(this.dir); // the new file's directory entry must be durable before an ack
+  }
+
+  /** Resolves once the batch is on disk (fdatasync); concurrent appends share one write + sync. */
+  append(batch: RowBatch): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('event log is closed'));
+    if (this.failed) return Promise.reject(this.failed);
+    const rows = batchRows(batch);
+    const record = encodeRecord(Buffer.from(JSON.stringify(batch)), rows);
+    const backlog = this.stats();
+    if (backlog.backlogBytes + record.length > this.maxBacklogBytes || backlog.backlogRows + rows > this.maxBacklogRows) {
+      const retryAfterSeconds = Math.min(60, Math.max(1, Math.ceil(backlog.backlogRows / Math.max(1, this.loadRate))));
+      return Promise.reject(new BacklogFullError(retryAfterSeconds, `${backlog.backlogRows} rows, ${backlog.backlogBytes} bytes unloaded`));
+    }
+    this.counters.appends++;
+    this.queuedBytes += record.length;
+    this.queuedRows += rows;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ record, rows, resolve, reject });
+      if (!this.committing) void this.commitLoop();
+    });
+  }
+
+  /** While one write + fdatasync runs, later appends queue up and go together in the next. */
+  private async commitLoop(): Promise<void> {
+    this.committing = true;
+    while (this.queue.length > 0) {
+      const group = this.queue.splice(0);
+      const bytes = group.reduce((sum, p) => sum + p.record.length, 0);
+      const rows = group.reduce((sum, p) => sum + p.rows, 0);
+      this.queuedBytes -= bytes;
+      this.queuedRows -= rows;
+      try {
+        if (this.failed) throw this.failed;
+        if (this.lastSegment().size >= this.segmentBytes) await this.roll();
+        const segment = this.lastSegment();
+        const buffer = group.length === 1 ? group[0]!.record : Buffer.concat(group.map((p) => p.record), bytes);
+        try {
+          await writeFully(this.active!, buffer, segment.size);
+          await this.active!.datasync();
+        } catch (error) {
+          // Cut whatever part of the group reached the file, so later records follow intact ones.
+          await this.active!.truncate(segment.size).catch(() => {
+            this.failed = new Error(`event log unusable after a failed write: ${String(error)}`);
+          });
+          throw error;
+        }
+        this.counters.syncs++;
+        segment.size += bytes;
+        this.durableEnd += bytes;
+        this.durableRows += rows;
+        for (const p of group) p.resolve();
+        this.emit('durable', this.durableEnd);
+      } catch (error) {
+        for (const p of group) p.reject(error);
+      }
+    }
+    this.committing = false;
+    this.emit('idle');
+  }
+
+  /** Reads durable records from `offset`, at least one and then up to `maxRows` rows. */
+  async read(offset: number, maxRows: number): Promise<{ records: LogRecord[]; end: number }> {
+    const records: LogRecord[] = [];
+    let position = offset;
+    let rows = 0;
+    for (const segment of this.segments) {
+      const segmentEnd = segment.base + segment.size;
+      if (segmentEnd <= position) continue;
+      if (rows >= maxRows || position >= this.durableEnd) break;
+      const limit = Math.min(segmentEnd, this.durableEnd) - segment.base;
+      const scan = await scanSegment(segmentPath(this.dir, segment.base), position - segment.base, maxRows - rows, false, limit);
+      for (const record of scan.records) {
+        records.push({ ...record, end: segment.base + record.end });
+        rows += record.rows;
+      }
+      position = segment.base + (scan.records.at(-1)?.end ?? position - segment.base);
+      if (position < segmentEnd) break;
+    }
+    return { records, end: position };
+  }
+
+  get checkpoint(): number {
+    return this.checkpointOffset;
+  }
+
+  get end(): number {
+    return this.durableEnd;
+  }
+
+  get loadedRows(): number {
+    return this.loadedRowsTotal;
+  }
+
+  /** Records that everything before `offset` is in ClickHouse, then deletes fully loaded segments. */
+  async advance(offset: number, rows: number): Promise<void> {
+    if (offset <= this.checkpointOffset) return;
+    await writeCheckpoint(this.dir, { offset });
+    this.checkpointOffset = offset;
+    this.durableRows -= rows;
+    this.loadedRowsTotal += rows;
+    while (this.segments.length > 1 && this.segments[0]!.base + this.segments[0]!.size <= offset) {
+      const done = this.segments.shift()!;
+      await fsp.rm(segmentPath(this.dir, done.base), { force: true });
+    }
+    this.emit('advanced', offset);
+  }
+
+  stats(): EventLogStats {
+    return {
+      appends: this.counters.appends,
+      syncs: this.counters.syncs,
+      backlogBytes: this.durableEnd - this.checkpointOffset + this.queuedBytes,
+      backlogRows: this.durableRows + this.queuedRows,
+      segments: this.segments.length,
+      truncatedBytes: this.counters.truncatedBytes,
+    };
+  }
+
+  /** Waits for queued appends to be written, then closes the segment. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.committing) await new Promise((resolve) => this.once('idle', resolve));
+    await this.active?.close();
+    this.active = undefined;
+  }
+}
+
+async function writeFully(handle: fsp.FileHandle, buffer: Buffer, position: number): Promise<void> {
+  let written = 0;
+  while (written < buffer.length) {
+    const { bytesWritten } = await handle.write(buffer, written, buffer.length - written, position + written);
+    written += bytesWritten;
+  }
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
