@@ -33,7 +33,8 @@ export class StreamClock {
       start_time: new Date(this.startMs),
       end_time: new Date(end),
     };
-    if (this.firstContentMs !== undefined) timing.ttft_ms = this.firstContentMs - this.startMs;
+    // The server takes whole milliseconds.
+    if (this.firstContentMs !== undefined) timing.ttft_ms = Math.max(0, Math.round(this.firstContentMs - this.startMs));
     return timing;
   }
 }
