@@ -15,6 +15,7 @@ export default defineConfig({
       { extends: true, test: { name: 'analytics', root: 'packages/analytics' } },
       { extends: true, test: { name: 'alerts', root: 'packages/alerts' } },
       { extends: true, test: { name: 'sdk', root: 'packages/sdk' } },
+      { extends: true, test: { name: 'runtime', root: 'packages/runtime' } },
       { extends: true, test: { name: 'web', root: 'apps/web', exclude: ['e2e/**', 'node_modules/**', '.next/**'] } },
     ],
   },
