@@ -39,10 +39,10 @@ export async function planCalls(ch: ClickHouse, calls: readonly CallRow[]): Prom
   const existing = new Map<string, ExistingCopy[]>();
   for (let i = 0; i < incoming.length; i += LOOKUP_CHUNK) {
     const chunk = incoming.slice(i, i + LOOKUP_CHUNK);
-    const rows = await queryRows<ExistingCopy & { version: string | number; timestamp: string | number }>(
+    const rows = await queryRows<Omit<ExistingCopy, 'timestamp' | 'version'> & { version: string; timestamp_ms: string | number }>(
       ch,
       `SELECT ${DELTA_COLUMNS.filter((c) => c !== 'timestamp').join(', ')},
-              toUnixTimestamp64Milli(timestamp) AS timestamp,
+              toUnixTimestamp64Milli(timestamp) AS timestamp_ms,
               toUInt32(toUnixTimestamp(toStartOfHour(timestamp))) AS hour
        FROM calls
        WHERE project_id IN {projects:Array(String)} AND id IN {ids:Array(String)}`,
@@ -52,7 +52,8 @@ export async function planCalls(ch: ClickHouse, calls: readonly CallRow[]): Prom
       },
     );
     for (const row of rows) {
-      const copy = { ...row, version: Number(row.version), timestamp: Number(row.timestamp) };
+      const { timestamp_ms, ...rest } = row;
+      const copy: ExistingCopy = { ...rest, version: Number(row.version), timestamp: Number(timestamp_ms) };
       const key = keyOf(copy.project_id, copy.id);
       existing.set(key, [...(existing.get(key) ?? []), copy]);
     }

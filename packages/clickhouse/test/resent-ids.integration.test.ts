@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { command, createClickHouse, queryRows, type ClickHouse } from '../src/index.ts';
+import { createEventWriter, type EventWriter } from '../src/writer.ts';
+import { migrateOwnTables } from './fixtures/migrate.ts';
+import { callsBatch, makeCall } from './fixtures/rows.ts';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-resent-'));
+let ch: ClickHouse;
+let writer: EventWriter;
+const at = (hour: number) => Date.UTC(2026, 10, 2, hour, 30);
+
+beforeAll(async () => {
+  ch = await createClickHouse({ dataDir: path.join(root, 'ch') });
+  await migrateOwnTables(ch);
+  // A rollup the way analytics builds them: a summing table fed from calls_delta.
+  await command(
+    ch,
+    `CREATE TABLE delta_sums (project_id String, requests Int64, spend Decimal128(12), input Int64)
+     ENGINE = SummingMergeTree ORDER BY project_id`,
+    { tag: 'test' },
+  );
+  await command(
+    ch,
+    `CREATE MATERIALIZED VIEW delta_sums_mv TO delta_sums AS
+     SELECT project_id, sum(sign) AS requests, sum(sign * cost_total) AS spend, sum(sign * input_tokens) AS input
+     FROM calls_delta GROUP BY project_id`,
+    { tag: 'test' },
+  );
+  writer = await createEventWriter({ ch, dir: path.join(root, 'log') });
+});
+afterAll(async () => {
+  await writer.close();
+  await ch.close();
+});
+
+async function load(...calls: ReturnType<typeof makeCall>[]) {
+  await writer.write(callsBatch(calls));
+  await writer.flush();
+}
+
+async function totals(project: string) {
+  const [raw] = await queryRows<{ n: string; spend: string; input: string }>(
+    ch,
+    'SELECT count() AS n, sum(cost_total) AS spend, sum(input_tokens) AS input FROM calls FINAL WHERE project_id = {p:String}',
+    { tag: 'test', params: { p: project } },
+  );
+  const [rollup] = await queryRows<{ n: string; spend: string; input: string }>(
+    ch,
+    'SELECT sum(requests) AS n, sum(spend) AS spend, sum(input) AS input FROM delta_sums WHERE project_id = {p:String}',
+    { tag: 'test', params: { p: project } },
+  );
+  return { raw: { n: Number(raw!.n), spend: raw!.spend, input: Number(raw!.input) }, rollup: { n: Number(rollup!.n), spend: rollup!.spend, input: Number(rollup!.input) } };
+}
+
+describe('a resent id counts once, with its newest values', () => {
+  it('in calls FINAL and in rollups fed by calls_delta, also when its hour changes', async () => {
+    const p = 'p-resent';
+    await load(makeCall({ project_id: p, id: 'x', cost_total: '1.5', input_tokens: 100, version: 1, timestamp: at(10) }));
+    await load(makeCall({ project_id: p, id: 'x', cost_total: '2.5', input_tokens: 200, version: 2, timestamp: at(10) }));
+    expect(await totals(p)).toEqual({ raw: { n: 1, spend: '2.5', input: 200 }, rollup: { n: 1, spend: '2.5', input: 200 } });
+
+    // The hour changes: the old copy sits under another sorting key and must be deleted.
+    await load(makeCall({ project_id: p, id: 'x', cost_total: '4', input_tokens: 400, version: 3, timestamp: at(12) }));
+    expect(await totals(p)).toEqual({ raw: { n: 1, spend: '4', input: 400 }, rollup: { n: 1, spend: '4', input: 400 } });
+    const copies = await queryRows<{ hour: string }>(ch, "SELECT toHour(timestamp) AS hour FROM calls WHERE project_id = {p:String} AND id = 'x'", {
+      tag: 'test',
+      params: { p },
+    });
+    expect(copies.map((c) => Number(c.hour))).toEqual([12]);
+
+    // An older copy arriving late loses, and changes nothing.
+    await load(makeCall({ project_id: p, id: 'x', cost_total: '9', input_tokens: 900, version: 2, timestamp: at(14) }));
+    expect(await totals(p)).toEqual({ raw: { n: 1, spend: '4', input: 400 }, rollup: { n: 1, spend: '4', input: 400 } });
+  });
+
+  it('within one batch only the newest copy of an id is loaded', async () => {
+    const p = 'p-batch';
+    await load(
+      makeCall({ project_id: p, id: 'y', cost_total: '2', input_tokens: 20, version: 7, timestamp: at(9) }),
+      makeCall({ project_id: p, id: 'y', cost_total: '1', input_tokens: 10, version: 5, timestamp: at(8) }),
+      makeCall({ project_id: p, id: 'z', cost_total: '0.25', input_tokens: 5, version: 1, timestamp: at(8) }),
+    );
+    expect(await totals(p)).toEqual({ raw: { n: 2, spend: '2.25', input: 25 }, rollup: { n: 2, spend: '2.25', input: 25 } });
+    const raw = await queryRows<{ n: string }>(ch, 'SELECT count() AS n FROM calls WHERE project_id = {p:String}', { tag: 'test', params: { p } });
+    expect(Number(raw[0]!.n)).toBe(2);
+  });
+
+  it('the same id in two projects is two calls', async () => {
+    await load(makeCall({ project_id: 'p-one', id: 'shared', cost_total: '1', version: 1 }), makeCall({ project_id: 'p-two', id: 'shared', cost_total: '3', version: 1 }));
+    await load(makeCall({ project_id: 'p-two', id: 'shared', cost_total: '5', version: 2 }));
+    expect((await totals('p-one')).rollup).toMatchObject({ n: 1, spend: '1' });
+    expect(await totals('p-two')).toMatchObject({ raw: { n: 1, spend: '5' }, rollup: { n: 1, spend: '5' } });
+  });
+});

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClickHouse, queryRows, type ClickHouse } from '../src/index.ts';
+import { createEventWriter } from '../src/writer.ts';
+import { migrateOwnTables } from './fixtures/migrate.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-kill-'));
+let ch: ClickHouse;
+
+beforeAll(async () => {
+  ch = await createClickHouse({ dataDir: path.join(root, 'ch') });
+  await migrateOwnTables(ch);
+});
+afterAll(async () => {
+  await ch.close();
+});
+
+/** Runs the appending child until it has acknowledged `atLeast` appends, then SIGKILLs it. */
+function appendThenKill(dir: string, atLeast: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const tsx = path.resolve(here, '../../../node_modules/.bin/tsx');
+    const child = spawn(tsx, [path.join(here, 'fixtures/append-child.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let acked = 0;
+    let buffered = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        const match = /^acked (\d+)$/.exec(line);
+        if (match) acked = Math.max(acked, Number(match[1]));
+      }
+      if (acked >= atLeast && child.exitCode === null && !child.killed) child.kill('SIGKILL');
+    });
+    child.on('exit', (code, signal) => {
+      if (signal === 'SIGKILL') resolve(acked);
+      else reject(new Error(`child exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+describe('durability across SIGKILL', () => {
+  it('every append acknowledged before the kill is in calls after reopening the log', async () => {
+    const dir = path.join(root, 'log');
+    const acked = await appendThenKill(dir, 400);
+    expect(acked).toBeGreaterThanOrEqual(400);
+
+    const writer = await createEventWriter({ ch, dir });
+    const rows = await queryRows<{ acked: string; all: string }>(
+      ch,
+      `SELECT countIf(toUInt32(substring(name, 5)) < {n:UInt32}) AS acked, count() AS all
+       FROM calls FINAL WHERE project_id = 'p-kill'`,
+      { tag: 'test', params: { n: acked } },
+    );
+    expect(Number(rows[0]!.acked)).toBe(acked * 5);
+    // Appends that were written but not yet acknowledged may be there too, never half of one.
+    expect(Number(rows[0]!.all) % 5).toBe(0);
+    await writer.close();
+  });
+});
