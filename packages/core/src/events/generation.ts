@@ -14,6 +14,7 @@ import {
   ZText,
   ZTimestamp,
   ZTokens,
+  WHEN_FIELDS_VALID,
 } from './fields.ts';
 
 /** Largest client cost of one call, USD: far beyond any real call, inside Decimal64(12). */
@@ -129,7 +130,7 @@ export const ZGenerationEvent = z
     if (event.start_time !== undefined && event.end_time !== undefined && event.end_time < event.start_time) {
       ctx.addIssue({ code: 'custom', path: ['end_time'], message: 'expected a time not before start_time' });
     }
-  });
+  }, WHEN_FIELDS_VALID);
 
 export type TGenerationEvent = z.output<typeof ZGenerationEvent>;
 export type TGenerationEventInput = z.input<typeof ZGenerationEvent>;

@@ -1,6 +1,6 @@
 // The native `span` event: a step of a trace that is not an LLM call (tool, retrieval, agent, other).
 import { z } from 'zod';
-import { eventBase, expected, optional, ZContent, ZId, ZMetadata, ZMilliseconds, ZStatus, ZText, ZTimestamp } from './fields.ts';
+import { eventBase, expected, optional, ZContent, ZId, ZMetadata, ZMilliseconds, ZStatus, ZText, ZTimestamp, WHEN_FIELDS_VALID } from './fields.ts';
 
 export const SPAN_KINDS = ['tool', 'retrieval', 'agent', 'other'] as const;
 
@@ -30,7 +30,7 @@ export const ZSpanEvent = z
     if (event.start_time !== undefined && event.end_time !== undefined && event.end_time < event.start_time) {
       ctx.addIssue({ code: 'custom', path: ['end_time'], message: 'expected a time not before start_time' });
     }
-  });
+  }, WHEN_FIELDS_VALID);
 
 export type TSpanEvent = z.output<typeof ZSpanEvent>;
 export type TSpanEventInput = z.input<typeof ZSpanEvent>;
