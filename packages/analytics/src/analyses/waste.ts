@@ -1,0 +1,78 @@
+// Waste: spend on failed calls and on retries, redundant tool calls, and agent loops.
+//
+// Redundant tool call: a tool span with the same tool_name and input_hash as an earlier one in the
+// same trace (each repeat beyond the first counts once). Agent loop: a trace in which one step (call
+// name) runs at least LOOP_MIN_DEPTH times as a first attempt; its depth is that largest count (retries,
+// attempt > 1, are waste of their own and do not deepen a loop) and its spend is Σ cost of all the
+// trace's calls in the range. Counting repeats rather than walking the parent chain keeps it one
+// GROUP BY at 10M calls and catches flat loops (an orchestrator calling the same step again and again),
+// which a parent-chain depth misses.
+import { queryRows } from '@margin/clickhouse';
+import { z } from 'zod';
+import type { AnalysisContext } from './context.ts';
+import { usd } from './money.ts';
+import { CALLS_IN_RANGE, rangeParams, ZRange } from './params.ts';
+
+export const ZWasteParams = ZRange;
+export type TWasteParams = z.input<typeof ZWasteParams>;
+
+/** Repeats of one step in a trace from which it counts as a loop. */
+export const LOOP_MIN_DEPTH = 5;
+/** At most this many loops are answered, deepest first. */
+const MAX_LOOPS = 50;
+
+export interface WasteData {
+  failed_spend: number;
+  failed_requests: number;
+  retry_spend: number;
+  retry_requests: number;
+  redundant_tool_calls: { count: number; traces: number };
+  loops: { trace_id: string; name: string; depth: number; spend: number }[];
+}
+
+const SPANS_IN_RANGE = CALLS_IN_RANGE.replace('calls FINAL', 'spans FINAL');
+
+export async function waste(ctx: AnalysisContext, input: TWasteParams): Promise<WasteData> {
+  const params = ZWasteParams.parse(input);
+  const sqlParams = rangeParams(ctx.projectId, params);
+  const [spend] = await queryRows<{ failed_spend: string; failed: string; retry_spend: string; retries: string }>(
+    ctx.ch,
+    `SELECT sumIf(cost_total, status = 'error') AS failed_spend, countIf(status = 'error') AS failed,
+            sumIf(cost_total, attempt > 1) AS retry_spend, countIf(attempt > 1) AS retries
+     FROM ${CALLS_IN_RANGE}`,
+    { tag: 'analyses.waste.spend', params: sqlParams },
+  );
+  const [redundant] = await queryRows<{ count: string; traces: string }>(
+    ctx.ch,
+    `SELECT sum(n - 1) AS count, uniqExact(trace_id) AS traces
+     FROM (
+       SELECT trace_id, tool_name, input_hash, count() AS n
+       FROM ${SPANS_IN_RANGE} AND tool_name != '' AND trace_id != ''
+       GROUP BY trace_id, tool_name, input_hash
+       HAVING n > 1
+     )`,
+    { tag: 'analyses.waste.redundant_tools', params: sqlParams },
+  );
+  const loops = await queryRows<{ trace_id: string; name: string; depth: string; spend: string }>(
+    ctx.ch,
+    `SELECT trace_id, argMax(name, (n, name)) AS name, max(n) AS depth, sum(step_spend) AS spend
+     FROM (
+       SELECT trace_id, name, countIf(attempt <= 1) AS n, sum(cost_total) AS step_spend
+       FROM ${CALLS_IN_RANGE} AND trace_id != ''
+       GROUP BY trace_id, name
+     )
+     GROUP BY trace_id
+     HAVING depth >= {min_depth:UInt64}
+     ORDER BY depth DESC, spend DESC, trace_id
+     LIMIT ${MAX_LOOPS}`,
+    { tag: 'analyses.waste.loops', params: { ...sqlParams, min_depth: LOOP_MIN_DEPTH } },
+  );
+  return {
+    failed_spend: usd(spend?.failed_spend ?? '0'),
+    failed_requests: Number(spend?.failed ?? 0),
+    retry_spend: usd(spend?.retry_spend ?? '0'),
+    retry_requests: Number(spend?.retries ?? 0),
+    redundant_tool_calls: { count: Number(redundant?.count ?? 0), traces: Number(redundant?.traces ?? 0) },
+    loops: loops.map((row) => ({ trace_id: row.trace_id, name: row.name, depth: Number(row.depth), spend: usd(row.spend) })),
+  };
+}

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClickHouse } from '@margin/clickhouse';
+import { waste } from '../src/analyses/waste.ts';
+import { at, call, insert, openStore, span } from './analyses-helpers.ts';
+
+describe('waste analysis', () => {
+  let ch: ClickHouse;
+  const project = 'p-waste';
+  const range = { from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00Z' };
+  beforeAll(async () => {
+    ch = await openStore();
+    const t = at('2026-03-10T12:00:00Z');
+    await insert(ch, 'calls', [
+      call(project, { timestamp: t, status: 'error', cost_total: '0.001000000100' }),
+      call(project, { timestamp: t, status: 'error', attempt: 2, cost_total: '0.002' }),
+      call(project, { timestamp: t, attempt: 3, cost_total: '0.000000000004' }),
+      call(project, { timestamp: t, cost_total: '5' }),
+      // A loop: six first attempts of agent.step in trace L (plus one retry that does not deepen it).
+      ...Array.from({ length: 6 }, () => call(project, { timestamp: t, trace_id: 'L', name: 'agent.step', cost_total: '0.1' })),
+      call(project, { timestamp: t, trace_id: 'L', name: 'agent.plan', cost_total: '0.05' }),
+      // Four first attempts: no loop.
+      ...Array.from({ length: 4 }, () => call(project, { timestamp: t, trace_id: 'S', name: 'agent.step', cost_total: '1' })),
+      // Outside the range and another project: never counted.
+      call(project, { timestamp: at('2026-04-01T00:00:00Z'), status: 'error', cost_total: '9' }),
+      call('other', { timestamp: t, status: 'error', cost_total: '9' }),
+    ]);
+    await insert(ch, 'spans', [
+      span(project, { timestamp: t, trace_id: 'A', tool_name: 'search', input_hash: '11' }),
+      span(project, { timestamp: t, trace_id: 'A', tool_name: 'search', input_hash: '11' }),
+      span(project, { timestamp: t, trace_id: 'A', tool_name: 'search', input_hash: '11' }),
+      span(project, { timestamp: t, trace_id: 'A', tool_name: 'search', input_hash: '12' }),
+      span(project, { timestamp: t, trace_id: 'B', tool_name: 'fetch', input_hash: '7' }),
+      span(project, { timestamp: t, trace_id: 'B', tool_name: 'fetch', input_hash: '7' }),
+      span(project, { timestamp: t, trace_id: 'C', tool_name: 'fetch', input_hash: '7' }),
+    ]);
+  });
+  afterAll(async () => ch.close());
+
+  it('adds up failed and retried spend exactly', async () => {
+    const data = await waste({ ch, projectId: project }, range);
+    expect(data.failed_spend).toBe(0.0030000001);
+    expect(data.failed_requests).toBe(2);
+    expect(data.retry_spend).toBe(0.002); // 0.002 + 0.000000000004, rounded to 1e-9
+    expect(data.retry_requests).toBe(2);
+  });
+
+  it('counts repeats of a tool input within a trace beyond the first', async () => {
+    const data = await waste({ ch, projectId: project }, range);
+    expect(data.redundant_tool_calls).toEqual({ count: 3, traces: 2 });
+  });
+
+  it('finds loops by the repeats of one step in a trace', async () => {
+    const data = await waste({ ch, projectId: project }, range);
+    expect(data.loops).toEqual([{ trace_id: 'L', name: 'agent.step', depth: 6, spend: 0.65 }]);
+  });
+});
