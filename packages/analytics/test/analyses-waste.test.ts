@@ -11,7 +11,7 @@ describe('waste analysis', () => {
     ch = await openStore();
     const t = at('2026-03-10T12:00:00Z');
     await insert(ch, 'calls', [
-      call(project, { timestamp: t, status: 'error', cost_total: '0.001000000100' }),
+      call(project, { timestamp: t, status: 'error', cost_total: '0.001000001000' }),
       call(project, { timestamp: t, status: 'error', attempt: 2, cost_total: '0.002' }),
       call(project, { timestamp: t, attempt: 3, cost_total: '0.000000000004' }),
       call(project, { timestamp: t, cost_total: '5' }),
@@ -38,7 +38,7 @@ describe('waste analysis', () => {
 
   it('adds up failed and retried spend exactly', async () => {
     const data = await waste({ ch, projectId: project }, range);
-    expect(data.failed_spend).toBe(0.0030000001);
+    expect(data.failed_spend).toBe(0.003000001);
     expect(data.failed_requests).toBe(2);
     expect(data.retry_spend).toBe(0.002); // 0.002 + 0.000000000004, rounded to 1e-9
     expect(data.retry_requests).toBe(2);
