@@ -17,11 +17,11 @@ export interface Migration {
 
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return fs
-    .readdirSync(dir)
+    .readdirSync(/*turbopackIgnore: true*/ dir)
     .filter((file) => /^\d{4}_[\w-]+\.sql$/.test(file))
     .sort()
     .map((file) => {
-      const sql = fs.readFileSync(path.join(dir, file), 'utf8');
+      const sql = fs.readFileSync(/*turbopackIgnore: true*/ path.join(dir, file), 'utf8');
       const statements = sql
         .split('\n')
         .filter((line) => !line.trim().startsWith('--'))

@@ -3,4 +3,3 @@ export * from './lock.ts';
 export * from './stores.ts';
 export * from './health.ts';
 export * from './auth-secret.ts';
-export * from './init-env.ts';
