@@ -1,2 +1,6 @@
-// Filled in by the metrics work; see packages/analytics/src/metrics/.
-export {};
+// Metrics: one definition per metric of CONTRACT.md, read from rollups or raw calls.
+export * from './aggregates.ts';
+export * from './registry.ts';
+export * from './sources.ts';
+export * from './plan.ts';
+export * from './get-metrics.ts';
