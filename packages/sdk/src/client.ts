@@ -30,9 +30,11 @@ export class Margin {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private readonly counts = { inFlight: 0, sent: 0, failed: 0, dropped: 0, retries: 0 };
+  /** Set while a flush (explicit, timer or exit) wants the queue emptied, not just full batches sent. */
+  private sendAll = false;
   private readonly onBeforeExit = () => {
     // Starting a send keeps the event loop alive; once the queue is empty the process may end.
-    if (this.queue.length > 0 && !this.draining) this.kick();
+    if (this.queue.length > 0) this.kick(true);
   };
 
   constructor(options: MarginOptions) {
@@ -71,7 +73,7 @@ export class Margin {
   /** Sends everything queued and resolves once the server answered for all of it. Never rejects. */
   async flush(): Promise<void> {
     while (this.queue.length > 0 || this.draining) {
-      this.kick();
+      this.kick(true);
       await this.draining;
     }
   }
@@ -104,8 +106,8 @@ export class Margin {
       return this.drop(new MarginError('queue_full', `queue holds ${this.options.maxQueueSize} events`, [event.id]));
     }
     this.queue.push(event);
-    if (this.queue.length >= this.options.flushAt) this.kick();
-    else if (!this.timer && !this.draining) this.armTimer();
+    if (this.queue.length >= this.options.flushAt) this.kick(false);
+    else if (!this.timer) this.armTimer();
     return event.id;
   }
 
@@ -115,19 +117,25 @@ export class Margin {
     return error.eventIds[0] ?? '';
   }
 
-  /** Starts the send loop unless it runs already. */
-  private kick(): void {
+  /**
+   * Starts the send loop unless it runs already. `all`: send everything waiting; otherwise only
+   * full batches (flushAt), and what is left waits for the timer.
+   */
+  private kick(all: boolean): void {
+    if (all) {
+      this.sendAll = true;
+      this.clearTimer();
+    }
     if (this.draining) return;
-    this.clearTimer();
     this.draining = this.drain().finally(() => {
       this.draining = null;
-      // Events recorded after the loop's last check have no timer yet.
-      if (this.queue.length > 0 && !this.closed) this.armTimer();
+      this.sendAll = false;
+      if (this.queue.length > 0 && !this.timer && !this.closed) this.armTimer();
     });
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+    while (this.queue.length >= this.options.flushAt || (this.sendAll && this.queue.length > 0)) {
       const batch = takeBatch(this.queue);
       this.counts.inFlight += batch.length;
       let report: DeliveryReport;
@@ -150,7 +158,7 @@ export class Margin {
     this.clearTimer();
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.kick();
+      this.kick(true);
     }, this.options.flushIntervalMs);
     // The timer alone must not keep a finished process alive; beforeExit flushes instead.
     this.timer.unref();
