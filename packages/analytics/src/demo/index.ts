@@ -1,2 +1,4 @@
-// Filled in by the demo work; see packages/analytics/src/demo/.
-export {};
+// Demo traffic: a deterministic generator of realistic rows and the sinks that load them.
+export * from './generate.ts';
+export { DEMO_MODELS, type DemoModel, type Tier } from './models.ts';
+export { FEATURE_WEIGHTS, type FeatureName } from './traces.ts';
