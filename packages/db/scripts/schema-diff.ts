@@ -49,6 +49,13 @@ class InMemoryPgliteFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
 }
 
+// Our tsconfig has no DOM lib, which is where TypeScript declares WebAssembly; Node has it at run time.
+const wasmRuntime = (globalThis as unknown as {
+  WebAssembly: {
+    instantiate(bytes: Uint8Array, imports: Record<string, object>): Promise<{ instance: { exports: Record<string, unknown> } }>;
+  };
+}).WebAssembly;
+
 let engineModule: Promise<typeof engineGlue> | undefined;
 
 /** Instantiates the engine's wasm by hand: Node 20 cannot `import` a `.wasm` without a flag. */
@@ -56,8 +63,8 @@ function loadEngine(): Promise<typeof engineGlue> {
   engineModule ??= (async () => {
     const require = createRequire(import.meta.url);
     const wasmPath = path.join(path.dirname(require.resolve('@prisma/schema-engine-wasm')), 'schema_engine_bg.wasm');
-    const { instance } = await WebAssembly.instantiate(fs.readFileSync(wasmPath), {
-      './schema_engine_bg.js': engineGlue as unknown as WebAssembly.ModuleImports,
+    const { instance } = await wasmRuntime.instantiate(fs.readFileSync(wasmPath), {
+      './schema_engine_bg.js': engineGlue,
     });
     engineGlue.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
