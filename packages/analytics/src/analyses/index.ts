@@ -1,2 +1,41 @@
-// Filled in by the analyses work; see packages/analytics/src/analyses/.
-export {};
+// The analyses of CONTRACT.md "Analyses": one function each, `(ctx, params) => data`, and the registry
+// the public API dispatches on (name → parameter schema + function).
+import type { z } from 'zod';
+import { cacheAnalysis, ZCacheParams } from './cache.ts';
+import type { AnalysisContext } from './context.ts';
+import { efficiency, ZEfficiencyParams } from './efficiency.ts';
+import { forecast, ZForecastParams } from './forecast.ts';
+import { modelMix, ZModelMixParams } from './model-mix.ts';
+import { promptAnatomy, ZPromptAnatomyParams } from './prompt-anatomy.ts';
+import { spendBridge, ZSpendBridgeParams } from './spend-bridge.ts';
+import { unitEconomics, ZUnitEconomicsParams } from './unit-economics.ts';
+import { waste, ZWasteParams } from './waste.ts';
+
+export * from './cache.ts';
+export * from './context.ts';
+export * from './efficiency.ts';
+export * from './forecast.ts';
+export * from './model-mix.ts';
+export * from './prompt-anatomy.ts';
+export * from './spend-bridge.ts';
+export * from './unit-economics.ts';
+export * from './waste.ts';
+export * from './what-if.ts';
+export { modelRates, type ModelRates, type Pricer as AnalysisPricer } from './pricer.ts';
+
+export interface AnalysisDefinition {
+  schema: z.ZodType;
+  run: (ctx: AnalysisContext, params: never) => Promise<unknown>;
+}
+
+/** `GET /api/public/analyses/{name}`: every analysis served by name. */
+export const ANALYSES: Record<string, AnalysisDefinition> = {
+  'spend-bridge': { schema: ZSpendBridgeParams, run: spendBridge },
+  'model-mix': { schema: ZModelMixParams, run: modelMix },
+  'prompt-anatomy': { schema: ZPromptAnatomyParams, run: promptAnatomy },
+  cache: { schema: ZCacheParams, run: cacheAnalysis },
+  waste: { schema: ZWasteParams, run: waste },
+  forecast: { schema: ZForecastParams, run: forecast },
+  'unit-economics': { schema: ZUnitEconomicsParams, run: unitEconomics },
+  efficiency: { schema: ZEfficiencyParams, run: efficiency },
+};

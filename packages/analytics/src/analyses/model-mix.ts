@@ -19,11 +19,11 @@ export type TModelMixParams = z.input<typeof ZModelMixParams>;
 /** Calls whose stored prices are list prices. */
 const LISTED = `NOT batch AND price_source IN ('catalog', 'project')`;
 
-export type Tier = 'small' | 'mid' | 'premium';
+export type ModelTier = 'small' | 'mid' | 'premium';
 /** Upper bounds (exclusive) of the tiers, USD per 1M tokens blended 3:1. */
 export const TIER_THRESHOLDS = { small: new Dec(2), mid: new Dec(10) } as const;
 
-export function tierOf(pricePerMillion: Dec | null): Tier | null {
+export function tierOf(pricePerMillion: Dec | null): ModelTier | null {
   if (pricePerMillion === null || pricePerMillion.isZero()) return null;
   if (pricePerMillion.lessThan(TIER_THRESHOLDS.small)) return 'small';
   if (pricePerMillion.lessThan(TIER_THRESHOLDS.mid)) return 'mid';
@@ -36,7 +36,7 @@ export interface ModelMixRow {
   spend: number;
   request_share: number | null;
   spend_share: number | null;
-  tier: Tier | null;
+  tier: ModelTier | null;
   /** (3 × input price + output price) / 4 from its list prices, the basis of `tier`; null when unpriced. */
   list_price_blended: number | null;
   /** spend / (input + output tokens) × 10^6 over the range. */

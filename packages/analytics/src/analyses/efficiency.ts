@@ -1,0 +1,72 @@
+// Token efficiency: per feature (name) and model, the mean of one score over its calls, tokens per
+// request, and score per 1k tokens (mean_score / (tokens_per_request / 1000)): what quality each
+// token buys.
+//
+// A score counts for the call its observation_id names; a score of a whole trace (no observation_id,
+// or one that is not a call in the range) counts once for every (name, model) with a call in that
+// trace. A call without trace_id is a trace of its own (its id). Groups without a score are left out.
+import { queryRows } from '@margin/clickhouse';
+import { z } from 'zod';
+import type { AnalysisContext } from './context.ts';
+import { CALLS_IN_RANGE, fromBeforeTo, rangeParams, rangeShape } from './params.ts';
+
+export const ZEfficiencyParams = z
+  .object({ ...rangeShape, score: z.string().min(1).max(256) })
+  .strict()
+  .superRefine(fromBeforeTo);
+export type TEfficiencyParams = z.input<typeof ZEfficiencyParams>;
+
+export interface EfficiencyRow {
+  name: string;
+  model: string;
+  requests: number;
+  scores: number;
+  mean_score: number;
+  tokens_per_request: number | null;
+  score_per_1k_tokens: number | null;
+}
+
+export interface EfficiencyData {
+  score: string;
+  groups: EfficiencyRow[];
+}
+
+export async function efficiency(ctx: AnalysisContext, input: TEfficiencyParams): Promise<EfficiencyData> {
+  const params = ZEfficiencyParams.parse(input);
+  const rows = await queryRows<{ name: string; model: string; requests: string; tokens: string; scores: string; mean: number }>(
+    ctx.ch,
+    `WITH
+       c AS (SELECT id, if(trace_id = '', id, trace_id) AS trace_key, name, model, toUInt64(input_tokens) + output_tokens AS tokens FROM ${CALLS_IN_RANGE}),
+       s AS (SELECT trace_id, observation_id, value FROM scores FINAL WHERE project_id = {project:String} AND name = {score:String}),
+       attributed AS (
+         SELECT c.name AS name, c.model AS model, s.value AS value
+         FROM s INNER JOIN c ON s.observation_id = c.id
+         UNION ALL
+         SELECT t.name AS name, t.model AS model, s.value AS value
+         FROM s INNER JOIN (SELECT DISTINCT trace_key, name, model FROM c) AS t ON s.trace_id = t.trace_key
+         WHERE s.observation_id = '' OR s.observation_id NOT IN (SELECT id FROM c)
+       )
+     SELECT g.name AS name, g.model AS model, g.requests AS requests, g.tokens AS tokens, a.scores AS scores, a.mean AS mean
+     FROM (SELECT name, model, count() AS requests, sum(tokens) AS tokens FROM c GROUP BY name, model) AS g
+     INNER JOIN (SELECT name, model, count() AS scores, avg(value) AS mean FROM attributed GROUP BY name, model) AS a
+       ON g.name = a.name AND g.model = a.model
+     ORDER BY name, model`,
+    { tag: 'analyses.efficiency', params: { ...rangeParams(ctx.projectId, params), score: params.score } },
+  );
+  const groups = rows.map((row) => {
+    const requests = Number(row.requests);
+    const tokensPerRequest = requests ? Number(row.tokens) / requests : null;
+    const mean = Number(row.mean);
+    return {
+      name: row.name,
+      model: row.model,
+      requests,
+      scores: Number(row.scores),
+      mean_score: mean,
+      tokens_per_request: tokensPerRequest,
+      score_per_1k_tokens: tokensPerRequest ? (mean * 1000) / tokensPerRequest : null,
+    };
+  });
+  groups.sort((x, y) => (y.score_per_1k_tokens ?? -Infinity) - (x.score_per_1k_tokens ?? -Infinity) || x.name.localeCompare(y.name) || x.model.localeCompare(y.model));
+  return { score: params.score, groups };
+}

@@ -1,0 +1,125 @@
+// What-if: the spend of a range had some calls gone differently, from the same tokens.
+//   route: `share` of the calls of `from_model` (and `name`, if given) re-priced at `to_model`'s
+//          prices; the answer is the expectation (share × each matching call), not a random draw.
+//   batch: the calls of `names` not already sent through a batch API at the batch price, i.e. their
+//          cost × (1 − 0.5): OpenAI's, Anthropic's and Google's batch discount, also @margin/core's default.
+//   cache: `prefix_tokens` of every call of `name` read from cache after the first call of each
+//          (model, UTC hour), as cache-savings-sql.ts models it (write surcharge included).
+// savings = baseline_spend − scenario_spend, both rounded to 1e-9 first so the answer adds up.
+import { queryRows } from '@margin/clickhouse';
+import { z } from 'zod';
+import { cachingSavingsSql } from './cache-savings-sql.ts';
+import { AnalysisParameterError, type AnalysisContext } from './context.ts';
+import { Dec, MILLION, roundUsd, usd, ZERO } from './money.ts';
+import { CALLS_IN_RANGE, fromBeforeTo, rangeParams, rangeShape } from './params.ts';
+import { modelRates } from './pricer.ts';
+
+/** Fraction off a batch call (OpenAI, Anthropic, Google batch APIs). */
+export const BATCH_DISCOUNT = new Dec('0.5');
+
+const ZName = z.string().min(1).max(256);
+
+export const ZWhatIfBody = z
+  .object({
+    ...rangeShape,
+    scenario: z
+      .object({
+        route: z
+          .object({ name: ZName.optional(), from_model: ZName, to_model: ZName, share: z.number().min(0).max(1) })
+          .strict()
+          .optional(),
+        batch: z.object({ names: z.array(ZName).min(1).max(1000) }).strict().optional(),
+        cache: z.object({ name: ZName, prefix_tokens: z.number().int().min(0).max(1_000_000_000) }).strict().optional(),
+      })
+      .strict()
+      .superRefine((scenario, ctx) => {
+        if (Object.values(scenario).filter((v) => v !== undefined).length !== 1) {
+          ctx.addIssue({ code: 'custom', message: 'expected exactly one of route, batch or cache' });
+        }
+      }),
+  })
+  .strict()
+  .superRefine(fromBeforeTo);
+export type TWhatIfBody = z.input<typeof ZWhatIfBody>;
+
+export interface WhatIfData {
+  baseline_spend: number;
+  scenario_spend: number;
+  savings: number;
+  /** Calls the scenario changes. */
+  affected_requests: number;
+}
+
+type Params = ReturnType<typeof rangeParams>;
+type Scenario = z.output<typeof ZWhatIfBody>['scenario'];
+
+/** The change of spend (scenario − baseline, unrounded) and the calls it touches. */
+interface Delta {
+  delta: Dec;
+  requests: number;
+}
+
+async function routeDelta(ctx: AnalysisContext, params: Params, route: NonNullable<Scenario['route']>, atMs: number): Promise<Delta> {
+  const rates = await modelRates(ctx, route.to_model, atMs);
+  if (!rates) throw new AnalysisParameterError('scenario.route.to_model', `no price is known for model ${route.to_model}`);
+  const rows = await queryRows<{ batch: boolean | number; requests: string; spend: string; uncached: string; output: string; read: string; write: string }>(
+    ctx.ch,
+    `SELECT batch, count() AS requests, sum(cost_total) AS spend,
+            sum(toUInt64(greatest(toInt64(input_tokens) - cache_read_tokens - cache_write_tokens, 0))) AS uncached,
+            sum(output_tokens) AS output, sum(cache_read_tokens) AS read, sum(cache_write_tokens) AS write
+     FROM ${CALLS_IN_RANGE} AND model = {from_model:String} ${route.name !== undefined ? 'AND name = {name:String}' : ''}
+     GROUP BY batch`,
+    { tag: 'analyses.what_if.route', params: { ...params, from_model: route.from_model, name: route.name ?? '' } },
+  );
+  let delta = ZERO;
+  let requests = 0;
+  for (const row of rows) {
+    const listCost = rates.input.times(row.uncached).plus(rates.output.times(row.output)).plus(rates.cacheRead.times(row.read)).plus(rates.cacheWrite.times(row.write)).div(MILLION);
+    const repriced = row.batch === true || row.batch === 1 ? listCost.times(new Dec(1).minus(BATCH_DISCOUNT)) : listCost;
+    delta = delta.plus(repriced.minus(row.spend));
+    requests += Number(row.requests);
+  }
+  return { delta: delta.times(new Dec(String(route.share))), requests: Math.round(requests * route.share) };
+}
+
+async function batchDelta(ctx: AnalysisContext, params: Params, names: string[]): Promise<Delta> {
+  const [row] = await queryRows<{ requests: string; spend: string }>(
+    ctx.ch,
+    `SELECT count() AS requests, sum(cost_total) AS spend FROM ${CALLS_IN_RANGE} AND NOT batch AND has({names:Array(String)}, name)`,
+    { tag: 'analyses.what_if.batch', params: { ...params, names } },
+  );
+  return { delta: new Dec(row?.spend ?? 0).times(BATCH_DISCOUNT).negated(), requests: Number(row?.requests ?? 0) };
+}
+
+async function cacheDelta(ctx: AnalysisContext, params: Params, cache: NonNullable<Scenario['cache']>): Promise<Delta> {
+  const source = `(SELECT * FROM ${CALLS_IN_RANGE} AND name = {name:String})`;
+  const rows = await queryRows<{ requests: string; saving_micro: string }>(ctx.ch, cachingSavingsSql(source, '{prefix:UInt64}'), {
+    tag: 'analyses.what_if.cache',
+    params: { ...params, name: cache.name, prefix: cache.prefix_tokens },
+  });
+  const saving = rows.reduce((sum, r) => sum.plus(r.saving_micro), ZERO).div(MILLION);
+  return { delta: saving.negated(), requests: rows.reduce((sum, r) => sum + Number(r.requests), 0) };
+}
+
+export async function whatIf(ctx: AnalysisContext, input: TWhatIfBody): Promise<WhatIfData> {
+  const body = ZWhatIfBody.parse(input);
+  const params = rangeParams(ctx.projectId, body);
+  const [baseline] = await queryRows<{ spend: string }>(ctx.ch, `SELECT sum(cost_total) AS spend FROM ${CALLS_IN_RANGE}`, {
+    tag: 'analyses.what_if.baseline',
+    params,
+  });
+  const { scenario } = body;
+  const change = scenario.route
+    ? await routeDelta(ctx, params, scenario.route, body.to)
+    : scenario.batch
+      ? await batchDelta(ctx, params, scenario.batch.names)
+      : await cacheDelta(ctx, params, scenario.cache!);
+  const baselineSpend = roundUsd(baseline?.spend ?? '0');
+  const scenarioSpend = roundUsd(new Dec(baseline?.spend ?? '0').plus(change.delta));
+  return {
+    baseline_spend: usd(baselineSpend),
+    scenario_spend: usd(scenarioSpend),
+    savings: usd(baselineSpend.minus(scenarioSpend)),
+    affected_requests: change.requests,
+  };
+}
