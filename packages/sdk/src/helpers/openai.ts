@@ -8,7 +8,11 @@ export interface OpenAIChatUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
   total_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number | null; audio_tokens?: number | null } | null;
+  prompt_tokens_details?: {
+    cached_tokens?: number | null;
+    cache_write_tokens?: number | null;
+    audio_tokens?: number | null;
+  } | null;
   completion_tokens_details?: { reasoning_tokens?: number | null; audio_tokens?: number | null } | null;
 }
 
@@ -22,7 +26,7 @@ export interface OpenAIChatCompletionLike {
 /** The part of a Responses API `usage` object that carries token counts. */
 export interface OpenAIResponsesUsage {
   input_tokens?: number;
-  input_tokens_details?: { cached_tokens?: number | null } | null;
+  input_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
   output_tokens?: number;
   output_tokens_details?: { reasoning_tokens?: number | null } | null;
   total_tokens?: number;
@@ -38,21 +42,36 @@ export interface OpenAIResponseLike {
 }
 
 export function usageFromOpenAIChat(usage: OpenAIChatUsage): Usage {
+  const input = count(usage.prompt_tokens) ?? 0;
+  const cacheRead = count(usage.prompt_tokens_details?.cached_tokens);
   return compactUsage({
-    input_tokens: count(usage.prompt_tokens) ?? 0,
+    input_tokens: input,
     output_tokens: count(usage.completion_tokens) ?? 0,
-    cache_read_tokens: count(usage.prompt_tokens_details?.cached_tokens),
+    cache_read_tokens: cacheRead,
+    cache_write_tokens: cacheWriteWithin(input, cacheRead, usage.prompt_tokens_details?.cache_write_tokens),
     reasoning_tokens: count(usage.completion_tokens_details?.reasoning_tokens),
   });
 }
 
 export function usageFromOpenAIResponses(usage: OpenAIResponsesUsage): Usage {
+  const input = count(usage.input_tokens) ?? 0;
+  const cacheRead = count(usage.input_tokens_details?.cached_tokens);
   return compactUsage({
-    input_tokens: count(usage.input_tokens) ?? 0,
+    input_tokens: input,
     output_tokens: count(usage.output_tokens) ?? 0,
-    cache_read_tokens: count(usage.input_tokens_details?.cached_tokens),
+    cache_read_tokens: cacheRead,
+    cache_write_tokens: cacheWriteWithin(input, cacheRead, usage.input_tokens_details?.cache_write_tokens),
     reasoning_tokens: count(usage.output_tokens_details?.reasoning_tokens),
   });
+}
+
+/**
+ * OpenAI's cache_write_tokens is "unadjusted"; the server refuses an event whose cache reads and
+ * writes exceed input_tokens, so the write count is held to what the prompt leaves.
+ */
+function cacheWriteWithin(input: number, cacheRead: number | undefined, reported: unknown): number | undefined {
+  const write = count(reported);
+  return write === undefined ? undefined : Math.max(0, Math.min(write, input - (cacheRead ?? 0)));
 }
 
 /** A generation event from a Chat Completions answer; `extra` adds name, trace_id, times, …. */
