@@ -58,8 +58,10 @@ export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, option
 
   const groupSql = query.group_by ? groupExpression(query.group_by, source) : undefined;
   if (query.group_by && !groupSql) throw new Error(`metrics: ${source.id} cannot group by ${query.group_by}`);
+  // A rollup keeps a group whose calls all moved away (sums of zero) until a merge: skip it.
+  const having = source.id === 'raw' ? '' : ` HAVING ${aggregateSql('requests', source.id)} > 0`;
   const inner = groupSql
-    ? `SELECT ${groupSql} AS group_key, ${selectAggregates(needs.group, source, 'a_')} FROM ${from.sql} GROUP BY group_key`
+    ? `SELECT ${groupSql} AS group_key, ${selectAggregates(needs.group, source, 'a_')} FROM ${from.sql} GROUP BY group_key${having}`
     : `SELECT ${selectAggregates(needs.group, source, 'a_')} FROM ${from.sql}`;
   const totals = needs.totals.length > 0 ? ` CROSS JOIN (SELECT ${selectAggregates(needs.totals, source, 't_')} FROM ${from.sql}) AS t` : '';
 
