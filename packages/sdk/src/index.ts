@@ -16,6 +16,11 @@ export {
 export { fromAnthropicMessage, usageFromAnthropic, type AnthropicMessageLike } from './helpers/anthropic.ts';
 export { accumulateOpenAIStream, type OpenAIStreamAccumulator, type OpenAIChatChunkLike } from './helpers/openai-stream.ts';
 export {
+  accumulateOpenAIResponsesStream,
+  type OpenAIResponsesStreamAccumulator,
+  type OpenAIResponsesStreamEventLike,
+} from './helpers/openai-responses-stream.ts';
+export {
   accumulateAnthropicStream,
   type AnthropicStreamAccumulator,
   type AnthropicStreamEventLike,

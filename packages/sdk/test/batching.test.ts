@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Margin, MarginError, MAX_BODY_BYTES, type MarginOptions } from '../src/index.ts';
+import { MAX_BODY_BYTES, type Margin, type MarginError, type MarginOptions } from '../src/index.ts';
 import { startApiServer, waitUntil, type ApiServer } from './api-server.ts';
+import { testClient } from './fixtures.ts';
 
 let api: ApiServer;
 const clients: Margin[] = [];
-const errors: MarginError[] = [];
+let errors: MarginError[] = [];
 
 beforeEach(async () => {
   api = await startApiServer();
-  errors.length = 0;
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.shutdown()));
@@ -16,15 +16,9 @@ afterEach(async () => {
 });
 
 function client(options: Partial<MarginOptions> = {}): Margin {
-  const margin = new Margin({
-    baseUrl: api.url,
-    secretKey: 'sk-mg-test',
-    flushOnExit: false,
-    onError: (e) => errors.push(e),
-    ...options,
-  });
-  clients.push(margin);
-  return margin;
+  const made = testClient(api, { flushIntervalMs: 1000, ...options }, clients);
+  errors = made.errors;
+  return made.margin;
 }
 
 describe('wire format', () => {

@@ -5,6 +5,7 @@ import type OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import {
   accumulateAnthropicStream,
+  accumulateOpenAIResponsesStream,
   accumulateOpenAIStream,
   fromAnthropicMessage,
   fromOpenAIChatCompletion,
@@ -60,6 +61,15 @@ describe('objects typed by the official SDKs', () => {
       cache_write_tokens: 32,
       reasoning_tokens: 12,
     });
+
+    const events = [
+      { type: 'response.output_text.delta', delta: 'ok', item_id: 'm', output_index: 0, content_index: 0, sequence_number: 1, logprobs: [] },
+      { type: 'response.completed', response, sequence_number: 2 },
+    ] as OpenAI.Responses.ResponseStreamEvent[];
+    const stream = accumulateOpenAIResponsesStream();
+    for (const event of events) stream.add(event);
+    expect(stream.text).toBe('ok');
+    expect(stream.toGeneration().usage).toMatchObject({ input_tokens: 50, output_tokens: 20 });
   });
 
   it('Anthropic Message and stream events', () => {

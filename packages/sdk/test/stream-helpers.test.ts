@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accumulateAnthropicStream, accumulateOpenAIStream } from '../src/index.ts';
+import { accumulateAnthropicStream, accumulateOpenAIResponsesStream, accumulateOpenAIStream } from '../src/index.ts';
 
 /** A clock the test moves by hand, so ttft_ms and end_time are exact. */
 function manualClock(startMs: number) {
@@ -146,5 +146,57 @@ describe('accumulateAnthropicStream', () => {
       error_message: 'Overloaded',
       usage: { input_tokens: 10, output_tokens: 1 },
     });
+  });
+});
+
+describe('accumulateOpenAIResponsesStream', () => {
+  const final = {
+    id: 'resp_67c9fdcecf488190bdd9a0409de3a1ec07b8b0ad4e5eb654',
+    object: 'response',
+    status: 'completed',
+    model: 'gpt-4.1-2025-04-14',
+    usage: {
+      input_tokens: 3300,
+      input_tokens_details: { cached_tokens: 3072 },
+      output_tokens: 88,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 3388,
+    },
+  };
+
+  it('times the first output delta and takes usage from response.completed', () => {
+    const clock = manualClock(10_000);
+    const stream = accumulateOpenAIResponsesStream({ now: clock.now });
+    const events = [
+      [10_120, { type: 'response.created', sequence_number: 0, response: { ...final, status: 'in_progress', usage: null } }],
+      [10_130, { type: 'response.in_progress', sequence_number: 1, response: { ...final, status: 'in_progress', usage: null } }],
+      [10_140, { type: 'response.output_item.added', sequence_number: 2, output_index: 0, item: { type: 'message' } }],
+      [10_610, { type: 'response.output_text.delta', sequence_number: 3, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hi' }],
+      [10_630, { type: 'response.output_text.delta', sequence_number: 4, item_id: 'msg_1', output_index: 0, content_index: 0, delta: ' there' }],
+      [10_700, { type: 'response.output_text.done', sequence_number: 5, text: 'Hi there' }],
+      [10_720, { type: 'response.completed', sequence_number: 6, response: final }],
+    ] as const;
+    for (const [at, event] of events) {
+      clock.at(at);
+      stream.add(event);
+    }
+    expect(stream.text).toBe('Hi there');
+    expect(stream.toGeneration({ name: 'greet' })).toEqual({
+      provider: 'openai',
+      model: 'gpt-4.1-2025-04-14',
+      status: 'ok',
+      start_time: new Date(10_000),
+      end_time: new Date(10_720),
+      ttft_ms: 610,
+      name: 'greet',
+      usage: { input_tokens: 3300, output_tokens: 88, cache_read_tokens: 3072, reasoning_tokens: 0 },
+    });
+  });
+
+  it('reports response.failed as an error', () => {
+    const stream = accumulateOpenAIResponsesStream();
+    stream.add({ type: 'response.failed', response: { ...final, status: 'failed', error: { code: 'server_error', message: 'boom' }, usage: null } });
+    expect(stream.toGeneration()).toMatchObject({ status: 'error', error_message: 'boom' });
+    expect(stream.hasUsage).toBe(false);
   });
 });
