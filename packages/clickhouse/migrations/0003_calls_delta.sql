@@ -4,14 +4,16 @@
 -- (packages/analytics, migrations 0004 on) hang their views on calls_delta, which stores nothing
 -- (ENGINE = Null: only the views attached to it see its rows):
 --   * every row inserted into calls reaches calls_delta as sign = +1 with its values, through the
---     view calls_delta_from_calls below (the same INSERT statement, so calls and rollups cannot part);
---   * when the loader (src/calls-upsert.ts) loads a copy that replaces one already in calls, it also
---     inserts sign = -1 with the OLD copy's values. The loader inserts a copy only when it is newer
---     than every copy in calls, so a replayed log adds nothing twice.
+--     view calls_delta_from_calls (the same INSERT statement, so calls and rollups cannot part);
+--   * when the loader (src/calls-upsert.ts) loads a copy that replaces one already in calls, it first
+--     writes the OLD copy's values to calls_corrections, whose view passes them on as sign = -1.
 -- A rollup sums sign (requests) and sign * value (tokens, costs): each id then contributes exactly
 -- its newest copy, and its hour, model or name may change between copies. Token columns are Int64
 -- and costs Decimal so that sign * value can go negative. Distinct counts (users, sessions, traces)
 -- cannot be taken back by a sign: keep them as sum(sign) per key and count keys whose sum > 0.
+-- Exactly once across a crash: the loader inserts a copy only when it is newer than every copy in
+-- calls (a replayed log adds no second +1), and writes a -1 only for an old copy that
+-- calls_corrections does not hold yet (a crash between the two inserts adds no second -1).
 CREATE TABLE IF NOT EXISTS calls_delta
 (
     project_id             LowCardinality(String),
@@ -76,3 +78,56 @@ SELECT
     input_price, output_price, cache_read_price, cache_write_price, version,
     toInt8(1) AS sign
 FROM calls;
+
+-- The -1 rows, kept (30 days) so that a replay after a crash can see which were already written.
+CREATE TABLE IF NOT EXISTS calls_corrections
+(
+    project_id             LowCardinality(String),
+    id                     String,
+    timestamp              DateTime64(3, 'UTC'),
+    trace_id               String,
+    name                   LowCardinality(String),
+    user_id                String,
+    session_id             String,
+    environment            LowCardinality(String),
+    tags                   Array(LowCardinality(String)),
+    provider               LowCardinality(String),
+    model                  LowCardinality(String),
+    status                 Enum8('ok' = 1, 'error' = 2),
+    attempt                UInt16,
+    batch                  Bool,
+    duration_ms            Int64,
+    input_tokens           Int64,
+    output_tokens          Int64,
+    cache_read_tokens      Int64,
+    cache_write_tokens     Int64,
+    reasoning_tokens       Int64,
+    system_tokens          Int64,
+    tool_definition_tokens Int64,
+    retrieval_tokens       Int64,
+    history_tokens         Int64,
+    tool_result_tokens     Int64,
+    user_input_tokens      Nullable(Int64),
+    cost_input             Decimal64(12),
+    cost_output            Decimal64(12),
+    cost_cache_read        Decimal64(12),
+    cost_cache_write       Decimal64(12),
+    cost_total             Decimal64(12),
+    price_source           Enum8('unknown' = 0, 'catalog' = 1, 'project' = 2, 'client' = 3),
+    input_price            Decimal64(9),
+    output_price           Decimal64(9),
+    cache_read_price       Decimal64(9),
+    cache_write_price      Decimal64(9),
+    -- the version of the copy that no longer counts, and of the copy that replaced it
+    version                UInt64,
+    replaced_by_version    UInt64,
+    corrected_at           DateTime('UTC') DEFAULT now()
+)
+ENGINE = MergeTree
+ORDER BY (project_id, id, version)
+TTL corrected_at + toIntervalDay(30)
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS calls_delta_from_corrections TO calls_delta AS
+SELECT * EXCEPT (replaced_by_version, corrected_at), toInt8(-1) AS sign
+FROM calls_corrections;

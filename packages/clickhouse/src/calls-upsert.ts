@@ -1,21 +1,24 @@
 // Loads calls so that a resent id counts once everywhere: the newest `version` of an id wins in
-// `calls` (FINAL), and the rollups fed by calls_delta get -1 for a copy that was replaced.
+// `calls` (FINAL), and the rollups fed by calls_delta get -1 for a copy that was replaced
+// (through calls_corrections, migration 0003), exactly once even when a load is replayed.
 import { TupleParam, type ClickHouseSettings } from '@clickhouse/client';
 import type { CallRow } from '@margin/core';
 import type { ClickHouse } from './client.ts';
 import { command, queryRows } from './query.ts';
 import { CALL_COLUMNS, DELTA_COLUMNS, insertCompact } from './table-columns.ts';
 
-type DeltaRow = Pick<CallRow, (typeof DELTA_COLUMNS)[number]> & { sign: number };
+type DeltaRow = Pick<CallRow, (typeof DELTA_COLUMNS)[number]>;
+type CorrectionRow = DeltaRow & { replaced_by_version: number };
 type ExistingCopy = Omit<DeltaRow, 'sign'> & { hour: number };
 
 /** What loading one batch of calls does; steps already done are skipped when a retry runs it again. */
 export interface CallsPlan {
   inserts: CallRow[];
-  minus: DeltaRow[];
+  /** Old copies that stop counting: written to calls_corrections, they reach calls_delta as -1. */
+  corrections: CorrectionRow[];
   /** [project_id, id, hour in epoch seconds] of older copies under another sorting key. */
   stale: [string, string, number][];
-  done: { inserts: boolean; minus: boolean; stale: boolean };
+  done: { corrections: boolean; inserts: boolean; stale: boolean };
 }
 
 const LOOKUP_CHUNK = 10_000;
@@ -59,7 +62,7 @@ export async function planCalls(ch: ClickHouse, calls: readonly CallRow[]): Prom
     }
   }
 
-  const plan: CallsPlan = { inserts: [], minus: [], stale: [], done: { inserts: false, minus: false, stale: false } };
+  const plan: CallsPlan = { inserts: [], corrections: [], stale: [], done: { corrections: false, inserts: false, stale: false } };
   for (const call of incoming) {
     const copies = existing.get(keyOf(call.project_id, call.id)) ?? [];
     const newest = copies.reduce<ExistingCopy | undefined>((best, c) => (!best || c.version > best.version ? c : best), undefined);
@@ -72,7 +75,7 @@ export async function planCalls(ch: ClickHouse, calls: readonly CallRow[]): Prom
     if (call.version > newest.version) {
       plan.inserts.push(call);
       const { hour: _hour, ...old } = newest;
-      plan.minus.push({ ...old, sign: -1 });
+      plan.corrections.push({ ...old, replaced_by_version: call.version });
       keepHour = hourOf(call.timestamp);
     }
     // A copy at the same version as the incoming one is a replay of it: nothing to insert or correct.
@@ -80,21 +83,36 @@ export async function planCalls(ch: ClickHouse, calls: readonly CallRow[]): Prom
       plan.stale.push([call.project_id, call.id, hour]);
     }
   }
+  plan.corrections = await withoutWrittenCorrections(ch, plan.corrections);
   return plan;
 }
 
+/** A replay after a crash between the corrections and the calls insert must not write -1 twice. */
+async function withoutWrittenCorrections(ch: ClickHouse, corrections: CorrectionRow[]): Promise<CorrectionRow[]> {
+  if (corrections.length === 0) return corrections;
+  const written = await queryRows<{ project_id: string; id: string; version: string }>(
+    ch,
+    `SELECT project_id, id, version FROM calls_corrections
+     WHERE (project_id, id, version) IN {keys:Array(Tuple(String, String, UInt64))}`,
+    { tag: 'load.calls_corrections_lookup', params: { keys: corrections.map((c) => new TupleParam([c.project_id, c.id, c.version])) } },
+  );
+  const seen = new Set(written.map((w) => `${keyOf(w.project_id, w.id)}\u0000${Number(w.version)}`));
+  return corrections.filter((c) => !seen.has(`${keyOf(c.project_id, c.id)}\u0000${c.version}`));
+}
+
 /**
- * Runs a plan: new copies into calls (their +1 reaches calls_delta in the same statement, through
- * the view of migration 0003), -1 rows for replaced copies, then deletion of stale copies.
+ * Runs a plan: the old values of replaced copies into calls_corrections (-1 in calls_delta), new
+ * copies into calls (+1 in calls_delta, same statement), then deletion of stale copies. In this
+ * order a crash anywhere leaves a state that planning the same rows again completes exactly.
  */
 export async function applyCallsPlan(ch: ClickHouse, plan: CallsPlan, settings: ClickHouseSettings = {}): Promise<void> {
+  if (!plan.done.corrections) {
+    await insertCompact(ch, 'calls_corrections', [...DELTA_COLUMNS, 'replaced_by_version'], plan.corrections, settings);
+    plan.done.corrections = true;
+  }
   if (!plan.done.inserts) {
     await insertCompact(ch, 'calls', CALL_COLUMNS, plan.inserts, settings);
     plan.done.inserts = true;
-  }
-  if (!plan.done.minus) {
-    await insertCompact(ch, 'calls_delta', [...DELTA_COLUMNS, 'sign'], plan.minus, settings);
-    plan.done.minus = true;
   }
   if (!plan.done.stale && plan.stale.length > 0) {
     await command(

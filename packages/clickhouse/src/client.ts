@@ -1,6 +1,6 @@
 // The one ClickHouse client factory: chDB (embedded, in-process) when no URL is given, HTTP otherwise.
 // Both are `@clickhouse/client` clients, so every query and insert is the same code in both modes.
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,6 +39,8 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
       database,
       clickhouse_settings: BASE_SETTINGS,
       request_timeout: 60_000,
+      // Errors reach the caller as exceptions; the client's own stderr logging would only repeat them.
+      log: { level: ClickHouseLogLevel.OFF },
     });
     return { client, kind: 'http', database, close: () => client.close() };
   }
@@ -48,6 +50,7 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
   const client = createClient({
     connection: createChdbConnection({ path: dir }),
     clickhouse_settings: BASE_SETTINGS,
+    log: { level: ClickHouseLogLevel.OFF },
   } as Parameters<typeof createClient>[0]);
   return { client, kind: 'chdb', database, close: () => client.close() };
 }

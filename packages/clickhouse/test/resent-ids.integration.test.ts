@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, createClickHouse, queryRows, type ClickHouse } from '../src/index.ts';
+import { applyCallsPlan, planCalls } from '../src/calls-upsert.ts';
 import { createEventWriter, type EventWriter } from '../src/writer.ts';
 import { migrateOwnTables } from './fixtures/migrate.ts';
 import { callsBatch, makeCall } from './fixtures/rows.ts';
@@ -93,5 +94,28 @@ describe('a resent id counts once, with its newest values', () => {
     await load(makeCall({ project_id: 'p-two', id: 'shared', cost_total: '5', version: 2 }));
     expect((await totals('p-one')).rollup).toMatchObject({ n: 1, spend: '1' });
     expect(await totals('p-two')).toMatchObject({ raw: { n: 1, spend: '5' }, rollup: { n: 1, spend: '5' } });
+  });
+
+  it('a load cut short by a crash and planned again still counts the id once', async () => {
+    const p = 'p-crash';
+    await load(makeCall({ project_id: p, id: 'w', cost_total: '1', input_tokens: 10, version: 1, timestamp: at(10) }));
+
+    // Killed after writing the correction, before the calls insert.
+    const v2 = [makeCall({ project_id: p, id: 'w', cost_total: '3', input_tokens: 30, version: 2, timestamp: at(11) })];
+    const cut = await planCalls(ch, v2);
+    expect(cut.corrections).toHaveLength(1);
+    await applyCallsPlan(ch, { ...cut, done: { corrections: false, inserts: true, stale: true } });
+    const replayed = await planCalls(ch, v2);
+    expect(replayed.corrections).toHaveLength(0);
+    await applyCallsPlan(ch, replayed);
+    expect(await totals(p)).toEqual({ raw: { n: 1, spend: '3', input: 30 }, rollup: { n: 1, spend: '3', input: 30 } });
+
+    // Killed after the calls insert, before the stale copy in another hour was deleted.
+    const v3 = [makeCall({ project_id: p, id: 'w', cost_total: '5', input_tokens: 50, version: 3, timestamp: at(12) })];
+    await applyCallsPlan(ch, { ...(await planCalls(ch, v3)), done: { corrections: false, inserts: false, stale: true } });
+    const again = await planCalls(ch, v3);
+    expect(again).toMatchObject({ inserts: [], corrections: [], stale: [[p, 'w', at(11) / 1000 - 30 * 60]] });
+    await applyCallsPlan(ch, again);
+    expect(await totals(p)).toEqual({ raw: { n: 1, spend: '5', input: 50 }, rollup: { n: 1, spend: '5', input: 50 } });
   });
 });
