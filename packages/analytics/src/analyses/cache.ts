@@ -7,13 +7,13 @@
 // least 1,024 tokens (OpenAI, Anthropic), so shorter ones are no opportunity. The saving is
 // cache-savings-sql.ts's model (first call of each hour writes, later ones read) less what the calls
 // already read from cache, at each call's prices; largest first.
-import { queryRows } from '@margin/clickhouse';
 import { z } from 'zod';
 import { cachingSavingsSql } from './cache-savings-sql.ts';
 import type { AnalysisContext } from './context.ts';
-import { CACHE_SAVINGS_MICRO_SQL } from './metric-sql.ts';
+import { metricColumns } from './metric-sql.ts';
 import { Dec, MILLION, ratio, usd } from './money.ts';
-import { CALLS_IN_RANGE, rangeParams, ZRange } from './params.ts';
+import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { ZRange } from './params.ts';
 
 export const ZCacheParams = ZRange;
 export type TCacheParams = z.input<typeof ZCacheParams>;
@@ -43,15 +43,15 @@ const COLUMNS = 'name, model, timestamp, id, input_tokens, cache_read_tokens, ca
 export async function cacheAnalysis(ctx: AnalysisContext, input: TCacheParams): Promise<CacheData> {
   const params = ZCacheParams.parse(input);
   const sqlParams = rangeParams(ctx.projectId, params);
-  const [totals] = await queryRows<{ read: string; input: string; savings_micro: string }>(
+  const [totals] = await queryAnalysis<{ cache_hit_rate: number | null; cache_savings: string }>(
     ctx.ch,
-    `SELECT sum(cache_read_tokens) AS read, sum(input_tokens) AS input, ${CACHE_SAVINGS_MICRO_SQL} AS savings_micro FROM ${CALLS_IN_RANGE}`,
+    `SELECT ${metricColumns(['cache_hit_rate', 'cache_savings'])} FROM ${CALLS_IN_RANGE}`,
     { tag: 'analyses.cache.totals', params: sqlParams },
   );
   const source = `(SELECT c.*, pr.prefix AS prefix
       FROM (SELECT ${COLUMNS} FROM ${CALLS_IN_RANGE}) AS c
       INNER JOIN prefixes AS pr ON c.name = pr.name AND c.model = pr.model)`;
-  const rows = await queryRows<{ name: string; model: string; requests: string; saving_micro: string; prefix: string; read: string; input: string }>(
+  const rows = await queryAnalysis<{ name: string; model: string; requests: string; saving_micro: string; prefix: string; read: string; input: string }>(
     ctx.ch,
     `WITH prefixes AS (
        SELECT name, model,
@@ -73,8 +73,8 @@ export async function cacheAnalysis(ctx: AnalysisContext, input: TCacheParams): 
     { tag: 'analyses.cache.opportunities', params: { ...sqlParams, min_prefix: MIN_CACHEABLE_PREFIX_TOKENS } },
   );
   return {
-    cache_hit_rate: ratio(totals?.read ?? 0, totals?.input ?? 0),
-    cache_savings: usd(new Dec(totals?.savings_micro ?? 0).div(MILLION)),
+    cache_hit_rate: totals?.cache_hit_rate ?? null,
+    cache_savings: usd(totals?.cache_savings ?? '0'),
     opportunities: rows.map((row) => ({
       name: row.name,
       model: row.model,

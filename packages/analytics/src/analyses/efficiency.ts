@@ -5,10 +5,10 @@
 // A score counts for the call its observation_id names; a score of a whole trace (no observation_id,
 // or one that is not a call in the range) counts once for every (name, model) with a call in that
 // trace. A call without trace_id is a trace of its own (its id). Groups without a score are left out.
-import { queryRows } from '@margin/clickhouse';
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
-import { CALLS_IN_RANGE, fromBeforeTo, rangeParams, rangeShape } from './params.ts';
+import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { fromBeforeTo, rangeShape } from './params.ts';
 
 export const ZEfficiencyParams = z
   .object({ ...rangeShape, score: z.string().min(1).max(256) })
@@ -33,11 +33,11 @@ export interface EfficiencyData {
 
 export async function efficiency(ctx: AnalysisContext, input: TEfficiencyParams): Promise<EfficiencyData> {
   const params = ZEfficiencyParams.parse(input);
-  const rows = await queryRows<{ name: string; model: string; requests: string; tokens: string; scores: string; mean: number }>(
+  const rows = await queryAnalysis<{ name: string; model: string; requests: string; tokens: string; scores: string; mean: number }>(
     ctx.ch,
     `WITH
        c AS (SELECT id, if(trace_id = '', id, trace_id) AS trace_key, name, model, toUInt64(input_tokens) + output_tokens AS tokens FROM ${CALLS_IN_RANGE}),
-       s AS (SELECT trace_id, observation_id, value FROM scores FINAL WHERE project_id = {project:String} AND name = {score:String}),
+       s AS (SELECT trace_id, observation_id, value FROM scores FINAL WHERE project_id = {projectId:String} AND name = {score:String}),
        attributed AS (
          SELECT c.name AS name, c.model AS model, s.value AS value
          FROM s INNER JOIN c ON s.observation_id = c.id

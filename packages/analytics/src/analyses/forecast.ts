@@ -9,7 +9,7 @@
 // degrees of freedom), variance of the remaining sum = σ²·Σw² (day noise) + σ²·c'(X'X)⁻¹c (trend
 // uncertainty, c = Σ w·[1, t]); ± 1.2816·sd is the central 80% under normal errors, low never below the
 // spend to date. The statistics are floats (an estimate); spend_to_date is exact.
-import { queryRows } from '@margin/clickhouse';
+import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
 import { Dec, usd } from './money.ts';
@@ -84,11 +84,10 @@ export function fitDaily(y: number[], weekdayOf: (t: number) => number): DailyFi
 
 async function spendBetween(ctx: AnalysisContext, fromMs: number, toMs: number): Promise<Dec> {
   if (toMs <= fromMs) return new Dec(0);
-  const [row] = await queryRows<{ spend: string }>(
+  const [row] = await queryAnalysis<{ spend: string }>(
     ctx.ch,
-    `SELECT sum(cost_total) AS spend FROM calls FINAL
-     WHERE project_id = {project:String} AND timestamp >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND timestamp < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`,
-    { tag: 'analyses.forecast.spend', params: { project: ctx.projectId, from: fromMs, to: toMs } },
+    `SELECT sum(cost_total) AS spend FROM ${CALLS_IN_RANGE}`,
+    { tag: 'analyses.forecast.spend', params: rangeParams(ctx.projectId, { from: fromMs, to: toMs }) },
   );
   return new Dec(row?.spend ?? 0);
 }
@@ -99,12 +98,11 @@ export async function forecast(ctx: AnalysisContext, input: TForecastParams): Pr
   const toDate = await spendBetween(ctx, month.startMs, Math.min(asOf, month.endMs));
   const base = { month: month.label, as_of: new Date(asOf).toISOString(), spend_to_date: usd(toDate) };
   const asOfDay = Math.floor(asOf / DAY_MS) * DAY_MS;
-  const daily = await queryRows<{ day_ms: string; spend: string }>(
+  const daily = await queryAnalysis<{ day_ms: string; spend: string }>(
     ctx.ch,
-    `SELECT toUnixTimestamp(toDate(timestamp)) * 1000 AS day_ms, sum(cost_total) AS spend FROM calls FINAL
-     WHERE project_id = {project:String} AND timestamp >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND timestamp < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
+    `SELECT toUnixTimestamp(toDate(timestamp)) * 1000 AS day_ms, sum(cost_total) AS spend FROM ${CALLS_IN_RANGE}
      GROUP BY day_ms ORDER BY day_ms`,
-    { tag: 'analyses.forecast.daily', params: { project: ctx.projectId, from: asOfDay - HISTORY_DAYS * DAY_MS, to: asOfDay } },
+    { tag: 'analyses.forecast.daily', params: rangeParams(ctx.projectId, { from: asOfDay - HISTORY_DAYS * DAY_MS, to: asOfDay }) },
   );
   const firstDay = daily.length ? Number(daily[0]!.day_ms) : asOfDay;
   const n = Math.round((asOfDay - firstDay) / DAY_MS);

@@ -1,22 +1,21 @@
-// The metric definitions the analyses share with CONTRACT.md "Metrics", as SQL aggregate expressions
-// over `calls FINAL`. One place for each, so an analysis cannot drift from its metric.
-// TODO(metrics): point these at packages/analytics/src/metrics once it exports its expressions.
-
-/** context_overhead = Σ(input − user_input) / Σ(input + output), over calls that report user_input_tokens. */
-export const CONTEXT_OVERHEAD_SQL = {
-  numerator: `sumIf(toInt64(input_tokens) - toInt64(assumeNotNull(user_input_tokens)), user_input_tokens IS NOT NULL)`,
-  denominator: `sumIf(toInt64(input_tokens) + toInt64(output_tokens), user_input_tokens IS NOT NULL)`,
-};
+// The metrics an analysis reports (context_overhead, cache_hit_rate, cache_savings, cost_per_user,
+// wasted_spend) are the metrics' own definitions: their raw aggregates and formulas from src/metrics,
+// as SELECT items over `calls FINAL`, never a second copy.
+import { AGGREGATES, METRICS, type AggregateName, type MetricName } from '../metrics/index.ts';
 
 /**
- * cache_savings × 10^6 = Σ cache_read_tokens × (input price − cache read price), prices per 1M at
- * each call's own price; the caller divides by 10^6 in decimal.js (a Decimal128(9) cannot hold the
- * quotient exactly).
+ * SELECT items for `metrics` over raw calls: each aggregate they need as `a_<aggregate>` (once), then
+ * each metric as its name (or `aliases[metric]`). Shares (which need whole-range totals) are not served.
  */
-export const CACHE_SAVINGS_MICRO_SQL = `sum(toDecimal128(cache_read_tokens, 0) * toDecimal128(input_price - cache_read_price, 9))`;
-
-/** cost_per_user = Σ cost of calls with a user / distinct non-empty user_id. */
-export const COST_PER_USER_SQL = {
-  userSpend: `sumIf(cost_total, user_id != '')`,
-  users: `uniqExactIf(user_id, user_id != '')`,
-};
+export function metricColumns(metrics: MetricName[], aliases: Partial<Record<MetricName, string>> = {}): string {
+  const aggregates = new Set<AggregateName>();
+  for (const metric of metrics) {
+    const definition = METRICS[metric] as { needs: readonly AggregateName[]; totals?: readonly AggregateName[] };
+    if (definition.totals?.length) throw new Error(`metricColumns: ${metric} needs range totals`);
+    for (const aggregate of definition.needs) aggregates.add(aggregate);
+  }
+  return [
+    ...[...aggregates].map((aggregate) => `${AGGREGATES[aggregate].raw} AS a_${aggregate}`),
+    ...metrics.map((metric) => `${METRICS[metric].sql} AS ${aliases[metric] ?? metric}`),
+  ].join(',\n       ');
+}

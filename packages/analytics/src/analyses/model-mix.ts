@@ -7,11 +7,11 @@
 // observed blended USD per 1M tokens. Thresholds, USD per 1M tokens: small < 2 (gpt-4o-mini 0.26,
 // claude-haiku-3.5 1.60, gemini-flash 0.85), mid < 10 (gpt-4o 4.38, claude-sonnet 6.00, gpt-5 3.44),
 // premium ≥ 10 (claude-opus 30, o1 26.25). A model with no price at all (unpriced) has tier null.
-import { queryRows } from '@margin/clickhouse';
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
 import { Dec, MILLION, ratio, usd } from './money.ts';
-import { CALLS_IN_RANGE, rangeParams, ZRange } from './params.ts';
+import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { ZRange } from './params.ts';
 
 export const ZModelMixParams = ZRange;
 export type TModelMixParams = z.input<typeof ZModelMixParams>;
@@ -52,7 +52,7 @@ export interface ModelMixData {
 
 export async function modelMix(ctx: AnalysisContext, input: TModelMixParams): Promise<ModelMixData> {
   const params = ZModelMixParams.parse(input);
-  const rows = await queryRows<{ model: string; requests: string; spend: string; tokens: string; listed: string; input_price: string; output_price: string }>(
+  const rows = await queryAnalysis<{ model: string; requests: string; spend: string; tokens: string; listed: string; input_price: string; output_price: string }>(
     ctx.ch,
     `SELECT model, count() AS requests, sum(cost_total) AS spend, sum(toUInt64(input_tokens) + output_tokens) AS tokens,
             countIf(${LISTED}) AS listed,

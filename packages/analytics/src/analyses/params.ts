@@ -43,11 +43,3 @@ export const fromBeforeTo = <T extends { from: number; to: number }>(value: T, c
 
 export const ZRange = z.object(rangeShape).strict().superRefine(fromBeforeTo);
 export type Range = z.output<typeof ZRange>;
-
-/** The calls of the project in [from, to), deduplicated (`calls FINAL`: the newest copy of an id). */
-export const CALLS_IN_RANGE = `calls FINAL
-  WHERE project_id = {project:String}
-    AND timestamp >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')
-    AND timestamp < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`;
-
-export const rangeParams = (projectId: string, range: { from: number; to: number }) => ({ project: projectId, from: range.from, to: range.to });

@@ -1,6 +1,6 @@
 // The prices of a model a what-if moves calls to: the context's pricer, the project's own stored
 // prices, then the default catalog (@margin/core's pricer over @pydantic/genai-prices).
-import { queryRows } from '@margin/clickhouse';
+import { queryAnalysis } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 import { Dec } from './money.ts';
 
@@ -40,14 +40,14 @@ function fromPricer(pricer: Pricer, model: string, atMs: number, source: ModelRa
 
 /** The newest non-batch prices this project's calls of `model` were charged before `atMs` (they include its own price book). */
 async function fromStoredCalls(ctx: AnalysisContext, model: string, atMs: number): Promise<ModelRates | null> {
-  const rows = await queryRows<{ input: string; output: string; cache_read: string; cache_write: string }>(
+  const rows = await queryAnalysis<{ input: string; output: string; cache_read: string; cache_write: string }>(
     ctx.ch,
     `SELECT input_price AS input, output_price AS output, cache_read_price AS cache_read, cache_write_price AS cache_write
      FROM calls FINAL
-     WHERE project_id = {project:String} AND model = {model:String} AND NOT batch
+     WHERE project_id = {projectId:String} AND model = {model:String} AND NOT batch
        AND price_source IN ('catalog', 'project') AND timestamp < fromUnixTimestamp64Milli({at:Int64}, 'UTC')
      ORDER BY timestamp DESC LIMIT 1`,
-    { tag: 'analyses.what_if.stored_prices', params: { project: ctx.projectId, model, at: atMs } },
+    { tag: 'analyses.what_if.stored_prices', params: { projectId: ctx.projectId, model, at: atMs } },
   );
   const row = rows[0];
   if (!row) return null;

@@ -1,11 +1,10 @@
 // Prompt anatomy: where input tokens go (system, tool definitions, retrieval, history, tool results,
 // user input) per feature or model, and context overhead per UTC day.
-import { queryRows } from '@margin/clickhouse';
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
-import { CONTEXT_OVERHEAD_SQL } from './metric-sql.ts';
-import { ratio } from './money.ts';
-import { CALLS_IN_RANGE, fromBeforeTo, rangeParams, rangeShape } from './params.ts';
+import { metricColumns } from './metric-sql.ts';
+import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { fromBeforeTo, rangeShape } from './params.ts';
 
 const GROUP_KEYS = ['name', 'model'] as const;
 type GroupKey = (typeof GROUP_KEYS)[number];
@@ -57,27 +56,26 @@ export interface PromptAnatomyData {
   context_overhead_by_day: { day: string; context_overhead: number | null }[];
 }
 
-type SumRow = Record<(typeof PARTS)[number] | 'input_tokens' | 'requests' | 'overhead_num' | 'overhead_den', string> & Partial<Record<GroupKey, string>>;
+type SumRow = Record<(typeof PARTS)[number] | 'input_tokens' | 'requests', string> & Partial<Record<GroupKey, string>> & { context_overhead: number | null };
 
 const SUMS = `count() AS requests,
   ${PARTS.map((part) => `sum(${part === 'user_input_tokens' ? 'ifNull(user_input_tokens, 0)' : part}) AS ${part}`).join(',\n  ')},
   sum(input_tokens) AS input_tokens,
-  ${CONTEXT_OVERHEAD_SQL.numerator} AS overhead_num,
-  ${CONTEXT_OVERHEAD_SQL.denominator} AS overhead_den`;
+  ${metricColumns(['context_overhead'])}`;
 
 export async function promptAnatomy(ctx: AnalysisContext, input: TPromptAnatomyParams): Promise<PromptAnatomyData> {
   const params = ZPromptAnatomyParams.parse(input);
   const keys = params.group_by;
   const sqlParams = rangeParams(ctx.projectId, params);
   const groupSql = keys.length ? `GROUP BY ${keys.join(', ')} ORDER BY input_tokens DESC, ${keys.join(', ')}` : '';
-  const rows = await queryRows<SumRow>(
+  const rows = await queryAnalysis<SumRow>(
     ctx.ch,
     `SELECT ${keys.map((key) => `${key}, `).join('')}${SUMS} FROM ${CALLS_IN_RANGE} ${groupSql}`,
     { tag: 'analyses.prompt_anatomy.groups', params: sqlParams },
   );
-  const days = await queryRows<{ day: string; overhead_num: string; overhead_den: string }>(
+  const days = await queryAnalysis<{ day: string; context_overhead: number | null }>(
     ctx.ch,
-    `SELECT toString(toDate(timestamp)) AS day, ${CONTEXT_OVERHEAD_SQL.numerator} AS overhead_num, ${CONTEXT_OVERHEAD_SQL.denominator} AS overhead_den
+    `SELECT toString(toDate(timestamp)) AS day, ${metricColumns(['context_overhead'])}
      FROM ${CALLS_IN_RANGE} GROUP BY day ORDER BY day`,
     { tag: 'analyses.prompt_anatomy.by_day', params: sqlParams },
   );
@@ -96,13 +94,13 @@ export async function promptAnatomy(ctx: AnalysisContext, input: TPromptAnatomyP
         user_input_tokens: Number(row.user_input_tokens),
         input_tokens: Number(row.input_tokens),
         unattributed_tokens: 0,
-        context_overhead: ratio(row.overhead_num, row.overhead_den),
+        context_overhead: row.context_overhead,
       };
       group.unattributed_tokens = group.input_tokens - PARTS.reduce((sum, part) => sum + group[part], 0);
       return group;
     });
   return {
     groups,
-    context_overhead_by_day: days.map((day) => ({ day: day.day, context_overhead: ratio(day.overhead_num, day.overhead_den) })),
+    context_overhead_by_day: days.map((day) => ({ day: day.day, context_overhead: day.context_overhead })),
   };
 }

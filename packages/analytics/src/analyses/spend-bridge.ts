@@ -16,7 +16,7 @@
 // A month whose spend the identity cannot express (calls but no user_id, or cost without tokens) has
 // an undefined factor (null in the answer, 0 in the products); the spend the products miss is put into
 // `users` when a month has calls without users, otherwise into `price`, so the parts still add up.
-import { queryRows } from '@margin/clickhouse';
+import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
 import { Dec, MILLION, roundUsd, usd, ZERO } from './money.ts';
@@ -55,14 +55,12 @@ interface MonthTotals {
 }
 
 async function monthTotals(ctx: AnalysisContext, month: Month): Promise<MonthTotals> {
-  const rows = await queryRows<{ spend: string; users: string; requests: string; tokens: string }>(
+  const rows = await queryAnalysis<{ spend: string; users: string; requests: string; tokens: string }>(
     ctx.ch,
     `SELECT sum(cost_total) AS spend, uniqExactIf(user_id, user_id != '') AS users, count() AS requests,
             sum(toUInt64(input_tokens) + output_tokens) AS tokens
-     FROM calls FINAL
-     WHERE project_id = {project:String}
-       AND timestamp >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND timestamp < fromUnixTimestamp64Milli({to:Int64}, 'UTC')`,
-    { tag: 'analyses.spend_bridge.month', params: { project: ctx.projectId, from: month.startMs, to: month.endMs } },
+     FROM ${CALLS_IN_RANGE}`,
+    { tag: 'analyses.spend_bridge.month', params: rangeParams(ctx.projectId, { from: month.startMs, to: month.endMs }) },
   );
   const row = rows[0] ?? { spend: '0', users: '0', requests: '0', tokens: '0' };
   return { month, spend: new Dec(row.spend), users: new Dec(row.users), requests: new Dec(row.requests), tokens: new Dec(row.tokens) };

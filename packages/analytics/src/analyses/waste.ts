@@ -7,11 +7,12 @@
 // trace's calls in the range. Counting repeats rather than walking the parent chain keeps it one
 // GROUP BY at 10M calls and catches flat loops (an orchestrator calling the same step again and again),
 // which a parent-chain depth misses.
-import { queryRows } from '@margin/clickhouse';
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
+import { metricColumns } from './metric-sql.ts';
 import { usd } from './money.ts';
-import { CALLS_IN_RANGE, rangeParams, ZRange } from './params.ts';
+import { CALLS_IN_RANGE, SPANS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { ZRange } from './params.ts';
 
 export const ZWasteParams = ZRange;
 export type TWasteParams = z.input<typeof ZWasteParams>;
@@ -30,19 +31,17 @@ export interface WasteData {
   loops: { trace_id: string; name: string; depth: number; spend: number }[];
 }
 
-const SPANS_IN_RANGE = CALLS_IN_RANGE.replace('calls FINAL', 'spans FINAL');
-
 export async function waste(ctx: AnalysisContext, input: TWasteParams): Promise<WasteData> {
   const params = ZWasteParams.parse(input);
   const sqlParams = rangeParams(ctx.projectId, params);
-  const [spend] = await queryRows<{ failed_spend: string; failed: string; retry_spend: string; retries: string }>(
+  const [spend] = await queryAnalysis<{ failed_spend: string; failed: string; retry_spend: string; retries: string }>(
     ctx.ch,
-    `SELECT sumIf(cost_total, status = 'error') AS failed_spend, countIf(status = 'error') AS failed,
+    `SELECT ${metricColumns(['wasted_spend'], { wasted_spend: 'failed_spend' })}, countIf(status = 'error') AS failed,
             sumIf(cost_total, attempt > 1) AS retry_spend, countIf(attempt > 1) AS retries
      FROM ${CALLS_IN_RANGE}`,
     { tag: 'analyses.waste.spend', params: sqlParams },
   );
-  const [redundant] = await queryRows<{ count: string; traces: string }>(
+  const [redundant] = await queryAnalysis<{ count: string; traces: string }>(
     ctx.ch,
     `SELECT sum(n - 1) AS count, uniqExact(trace_id) AS traces
      FROM (
@@ -53,7 +52,7 @@ export async function waste(ctx: AnalysisContext, input: TWasteParams): Promise<
      )`,
     { tag: 'analyses.waste.redundant_tools', params: sqlParams },
   );
-  const loops = await queryRows<{ trace_id: string; name: string; depth: string; spend: string }>(
+  const loops = await queryAnalysis<{ trace_id: string; name: string; depth: string; spend: string }>(
     ctx.ch,
     `SELECT trace_id, argMax(name, (n, name)) AS name, max(n) AS depth, sum(step_spend) AS spend
      FROM (

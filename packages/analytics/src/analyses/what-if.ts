@@ -6,12 +6,12 @@
 //   cache: `prefix_tokens` of every call of `name` read from cache after the first call of each
 //          (model, UTC hour), as cache-savings-sql.ts models it (write surcharge included).
 // savings = baseline_spend − scenario_spend, both rounded to 1e-9 first so the answer adds up.
-import { queryRows } from '@margin/clickhouse';
 import { z } from 'zod';
 import { cachingSavingsSql } from './cache-savings-sql.ts';
 import { AnalysisParameterError, type AnalysisContext } from './context.ts';
 import { Dec, MILLION, roundUsd, usd, ZERO } from './money.ts';
-import { CALLS_IN_RANGE, fromBeforeTo, rangeParams, rangeShape } from './params.ts';
+import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { fromBeforeTo, rangeShape } from './params.ts';
 import { modelRates } from './pricer.ts';
 
 /** Fraction off a batch call (OpenAI, Anthropic, Google batch APIs). */
@@ -62,7 +62,7 @@ interface Delta {
 async function routeDelta(ctx: AnalysisContext, params: Params, route: NonNullable<Scenario['route']>, atMs: number): Promise<Delta> {
   const rates = await modelRates(ctx, route.to_model, atMs);
   if (!rates) throw new AnalysisParameterError('scenario.route.to_model', `no price is known for model ${route.to_model}`);
-  const rows = await queryRows<{ batch: boolean | number; requests: string; spend: string; uncached: string; output: string; read: string; write: string }>(
+  const rows = await queryAnalysis<{ batch: boolean | number; requests: string; spend: string; uncached: string; output: string; read: string; write: string }>(
     ctx.ch,
     `SELECT batch, count() AS requests, sum(cost_total) AS spend,
             sum(toUInt64(greatest(toInt64(input_tokens) - cache_read_tokens - cache_write_tokens, 0))) AS uncached,
@@ -83,7 +83,7 @@ async function routeDelta(ctx: AnalysisContext, params: Params, route: NonNullab
 }
 
 async function batchDelta(ctx: AnalysisContext, params: Params, names: string[]): Promise<Delta> {
-  const [row] = await queryRows<{ requests: string; spend: string }>(
+  const [row] = await queryAnalysis<{ requests: string; spend: string }>(
     ctx.ch,
     `SELECT count() AS requests, sum(cost_total) AS spend FROM ${CALLS_IN_RANGE} AND NOT batch AND has({names:Array(String)}, name)`,
     { tag: 'analyses.what_if.batch', params: { ...params, names } },
@@ -93,7 +93,7 @@ async function batchDelta(ctx: AnalysisContext, params: Params, names: string[])
 
 async function cacheDelta(ctx: AnalysisContext, params: Params, cache: NonNullable<Scenario['cache']>): Promise<Delta> {
   const source = `(SELECT * FROM ${CALLS_IN_RANGE} AND name = {name:String})`;
-  const rows = await queryRows<{ requests: string; saving_micro: string }>(ctx.ch, cachingSavingsSql(source, '{prefix:UInt64}'), {
+  const rows = await queryAnalysis<{ requests: string; saving_micro: string }>(ctx.ch, cachingSavingsSql(source, '{prefix:UInt64}'), {
     tag: 'analyses.what_if.cache',
     params: { ...params, name: cache.name, prefix: cache.prefix_tokens },
   });
@@ -104,7 +104,7 @@ async function cacheDelta(ctx: AnalysisContext, params: Params, cache: NonNullab
 export async function whatIf(ctx: AnalysisContext, input: TWhatIfBody): Promise<WhatIfData> {
   const body = ZWhatIfBody.parse(input);
   const params = rangeParams(ctx.projectId, body);
-  const [baseline] = await queryRows<{ spend: string }>(ctx.ch, `SELECT sum(cost_total) AS spend FROM ${CALLS_IN_RANGE}`, {
+  const [baseline] = await queryAnalysis<{ spend: string }>(ctx.ch, `SELECT sum(cost_total) AS spend FROM ${CALLS_IN_RANGE}`, {
     tag: 'analyses.what_if.baseline',
     params,
   });
