@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import next from 'next';
 import { ConfigError, StartupError, loadConfig, openStores, resolveAuthSecret, type Stores } from '@margin/runtime';
 import { createApiHandler } from './server/api.ts';
-import { runInitialSetup } from './server/init.ts';
+import { readInitVariables, runInitialSetup } from './server/init.ts';
 import { setRuntime } from './server/runtime.ts';
 
 const appDir = path.dirname(fileURLToPath(import.meta.url));
@@ -15,9 +15,10 @@ const appDir = path.dirname(fileURLToPath(import.meta.url));
 async function main(): Promise<void> {
   const dev = process.argv.includes('--dev');
   const config = loadConfig();
+  const init = readInitVariables(config);
   const stores: Stores = await openStores(config);
   const authSecret = resolveAuthSecret(config.env.AUTH_SECRET, config.dataDir);
-  await runInitialSetup(stores, config);
+  await runInitialSetup(stores, init);
   setRuntime({ stores, authSecret });
 
   const app = next({ dev, dir: appDir, hostname: config.host, port: config.port });

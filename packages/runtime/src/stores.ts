@@ -91,8 +91,9 @@ export async function openStores(config: MarginConfig): Promise<Stores> {
   let db: Db | undefined;
   let ch: ClickHouse | undefined;
   try {
-    db = await openDb(config);
+    // ClickHouse first: a wrong CLICKHOUSE_URL fails in milliseconds, a fresh PGlite takes seconds.
     ch = await openClickHouse(config);
+    db = await openDb(config);
     try {
       await migrateDb(db);
     } catch (error) {
