@@ -95,6 +95,16 @@ describe('process exit', () => {
     expect(new Set(api.events().map((e) => e.id)).size).toBe(250);
   });
 
+  it('retries at exit too: the process stays up until the batch is through', async () => {
+    api = await startApiServer((request, index) =>
+      index === 0 ? { status: 503, headers: { 'retry-after': '0' }, body: { error: { code: 'unavailable', message: 'busy' } } } : acceptAll(request, index),
+    );
+    const code = await runExitScript({ MARGIN_TEST_URL: api.url, MARGIN_TEST_COUNT: '20' });
+    expect(code).toBe(0);
+    expect(api.requests).toHaveLength(2);
+    expect(new Set(api.events().map((e) => e.id)).size).toBe(20);
+  });
+
   it('sends nothing at exit when flushOnExit is false', async () => {
     api = await startApiServer();
     const code = await runExitScript({ MARGIN_TEST_URL: api.url, MARGIN_TEST_COUNT: '3', MARGIN_TEST_NO_EXIT_FLUSH: '1' });
