@@ -14,7 +14,7 @@ const body = {
 describe('ZModelPriceInput', () => {
   it('accepts prices as numbers or decimal strings and a date or date-time', () => {
     const parsed = ZModelPriceInput.parse(body);
-    expect(parsed).toMatchObject({ input_price: '0.3', output_price: '1.2', cache_read_price: undefined, start_date: new Date('2025-01-01T00:00:00Z') });
+    expect(parsed).toMatchObject({ input_price: '0.3', output_price: '1.2', cache_read_price: null, start_date: new Date('2025-01-01T00:00:00Z') });
     const price = projectPriceFromInput(parsed);
     expect(price).toMatchObject({ modelName: 'our finetune', inputPrice: '0.3', cacheReadPrice: null, batchDiscount: null });
     // and the pricer uses it: 1M in, 1M out → 0.3 + 1.2

@@ -1,5 +1,6 @@
 // Validates a native ingestion body event by event, with a message per bad event that names its field.
 import type { z } from 'zod';
+import { dropNulls } from './fields.ts';
 import { EVENT_SCHEMAS, EVENT_TYPES, ZEventEnvelope, type EventType, type TEvent } from './envelope.ts';
 
 export type EventResult = { ok: true; event: TEvent } | { ok: false; message: string };
@@ -37,14 +38,14 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return lines.join('; ');
 }
 
-/** Validates one event (any of the four types). */
+/** Validates one event (any of the four types); a null field counts as absent. */
 export function parseEvent(raw: unknown): EventResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: 'expected an event object' };
   const type = (raw as { type?: unknown }).type;
   if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) {
     return { ok: false, message: type === undefined ? 'type: required' : `type: expected one of ${EVENT_TYPES.join(', ')}` };
   }
-  const parsed = EVENT_SCHEMAS[type as EventType].safeParse(raw);
+  const parsed = EVENT_SCHEMAS[type as EventType].safeParse(dropNulls(raw as Record<string, unknown>));
   return parsed.success ? { ok: true, event: parsed.data as TEvent } : { ok: false, message: formatIssues(parsed.error.issues) };
 }
 

@@ -35,7 +35,20 @@ function rateOf(value: PriceValue, inputTokens: number): Dec | null {
   return new Dec(String(price));
 }
 
-const isTiered = (prices: ModelPrice): boolean => Object.values(prices).some((v) => typeof v === 'object' && v !== null);
+/** A catalog price with its rates per tier reached: rates are shared objects, so the pricer can cache on them. */
+interface PriceEntry {
+  /** Tier starts of all tiered prices, ascending; empty for a flat price. */
+  starts: number[];
+  byTier: Map<number, Rates | null>;
+}
+
+function entryOf(prices: ModelPrice): PriceEntry {
+  const starts = new Set<number>();
+  for (const value of Object.values(prices)) {
+    if (typeof value === 'object' && value !== null) for (const tier of (value as unknown as Tiered).tiers) starts.add(tier.start);
+  }
+  return { starts: [...starts].sort((a, b) => a - b), byTier: new Map() };
+}
 
 /** Our four rates from a catalog price; missing cache prices fall back to the input price. Null: no token prices. */
 function ratesOf(prices: ModelPrice, inputTokens: number): Rates | null {
@@ -110,7 +123,7 @@ export interface Catalog {
 /** A catalog with its resolution cached per (provider, model) and its fixed prices cached per model price. */
 export function createCatalog(): Catalog {
   const resolved = new Map<string, Resolved | null>();
-  const fixedRates = new WeakMap<ModelPrice, Rates | null>();
+  const entries = new WeakMap<ModelPrice, PriceEntry>();
   return {
     rates(model, provider, at, inputTokens) {
       const key = `${provider}\u0000${model}`;
@@ -122,14 +135,15 @@ export function createCatalog(): Catalog {
       }
       if (entry === null) return null;
       const prices = priceAt(entry.model, at);
-      let rates: Rates | null | undefined;
-      if (isTiered(prices)) rates = ratesOf(prices, inputTokens);
-      else {
-        rates = fixedRates.get(prices);
-        if (rates === undefined) {
-          rates = ratesOf(prices, inputTokens);
-          fixedRates.set(prices, rates);
-        }
+      let priceEntry = entries.get(prices);
+      if (!priceEntry) entries.set(prices, (priceEntry = entryOf(prices)));
+      // Which tier the prompt reached: the number of tier starts it passed.
+      let tier = 0;
+      while (tier < priceEntry.starts.length && inputTokens > priceEntry.starts[tier]!) tier++;
+      let rates = priceEntry.byTier.get(tier);
+      if (rates === undefined) {
+        rates = ratesOf(prices, inputTokens);
+        priceEntry.byTier.set(tier, rates);
       }
       return rates ? { providerId: entry.providerId, modelId: entry.model.id, rates } : null;
     },

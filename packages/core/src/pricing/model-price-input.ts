@@ -1,6 +1,9 @@
 // The body of `POST /api/public/models`: a project's own price for the models its pattern matches.
 import { z } from 'zod';
-import { expected, optional, parseTimestamp } from '../events/fields.ts';
+import { expected, parseTimestamp } from '../events/fields.ts';
+
+/** Optional, and null means not set. */
+const optional = <T extends z.ZodType>(schema: T) => schema.nullish();
 import { Dec } from '../money.ts';
 import type { ProjectPrice } from './types.ts';
 
