@@ -4,3 +4,5 @@ export * from './registry.ts';
 export * from './sources.ts';
 export * from './plan.ts';
 export * from './get-metrics.ts';
+export * from './list-generations.ts';
+export * from './get-trace.ts';
