@@ -3,7 +3,7 @@
 import type { CallRow, RowBatch } from '@margin/core';
 import { DEMO_MODELS, priceCall, type DemoModel, type DemoModelKey, type MicroPrices } from './models.ts';
 import type { DemoUser } from './population.ts';
-import type { Random } from './random.ts';
+import { ingestedAt, type Random } from './random.ts';
 
 /** The parts of a prompt, in tokens; `reported: false` leaves the anatomy out of the row. */
 export interface Anatomy {
@@ -147,8 +147,7 @@ function addCall(ctx: TraceContext, spec: CallSpec, start: number, attempt: numb
     input: '',
     output: '',
     retention_days: 0,
-    // Ingested by a loader that commits about once a second, a moment after the call ended.
-    version: Math.ceil((start + durationMs + 400) / 1000) * 1000,
+    version: ingestedAt(start + durationMs),
   };
   ctx.out.calls.push(row);
   return row;

@@ -4,7 +4,7 @@ import { emptyBatch, type RowBatch } from '@margin/core';
 import { DayClock, HOUR_MS, planDays, spikeDayIndex, type DemoDay } from './calendar.ts';
 import { catalogPrices, DEMO_MODELS, type MicroPrices } from './models.ts';
 import { Population, sessionId, userCountFor } from './population.ts';
-import { Random, WeightedIndex } from './random.ts';
+import { ingestedAt, Random, WeightedIndex } from './random.ts';
 import { FEATURE_BUILDERS, FEATURE_WEIGHTS, OFFLINE_FEATURES, type FeatureContext, type FeatureName } from './traces.ts';
 
 export interface DemoOptions {
@@ -91,7 +91,7 @@ export async function* generateDemo(options: DemoOptions): AsyncGenerator<RowBat
         tags: user ? [`plan:${user.plan}`] : ['offline'],
         metadata: user ? { customer: user.customer } : {},
         retention_days: 0,
-        version: Math.ceil((start + 1000) / 1000) * 1000,
+        version: ingestedAt(start),
       });
       FEATURE_BUILDERS[feature](ctx);
       remaining = ctx.remaining;

@@ -137,3 +137,12 @@ export class WeightedIndex {
 export function zipfWeights(count: number, exponent: number): number[] {
   return Array.from({ length: count }, (_, rank) => 1 / Math.pow(rank + 1, exponent));
 }
+
+/**
+ * The ingestion time (a row's `version`) of an event that ended at `endMs`: SDKs flush about once a
+ * second, and every event of one request gets the same ms-precise arrival time.
+ */
+export function ingestedAt(endMs: number): number {
+  const second = Math.ceil(endMs / 1000);
+  return second * 1000 + 200 + (mix32(second, 0, 23) % 600);
+}

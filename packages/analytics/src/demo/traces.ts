@@ -3,7 +3,7 @@
 import { hashInput, type SpanRow } from '@margin/core';
 import { callWithRetries, type Anatomy, type CallSpec, type TraceContext } from './calls.ts';
 import type { DemoModelKey } from './models.ts';
-import type { Random } from './random.ts';
+import { ingestedAt, type Random } from './random.ts';
 
 export type FeatureName = 'support.answer' | 'screening.rubric' | 'search.rerank' | 'agent.run' | 'summarise.thread' | 'extract.invoice';
 
@@ -59,7 +59,7 @@ function span(ctx: FeatureContext, fields: Pick<SpanRow, 'name' | 'kind' | 'time
     output: '',
     metadata: {},
     retention_days: 0,
-    version: Math.ceil((fields.timestamp + fields.duration_ms + 400) / 1000) * 1000,
+    version: ingestedAt(fields.timestamp + fields.duration_ms),
     ...fields,
   };
   ctx.out.spans.push(row);
@@ -77,7 +77,7 @@ function score(ctx: FeatureContext, at: number, value: number, observationId: st
     value: Math.round(value * 1000) / 1000,
     comment: '',
     retention_days: 0,
-    version: at + 61_000,
+    version: ingestedAt(at + 60_000),
   });
 }
 
@@ -236,7 +236,7 @@ function agentRun(ctx: FeatureContext): void {
     lastResult = size(random, 600, 0.7);
   }
   root.duration_ms = end - root.timestamp;
-  root.version = Math.ceil((end + 400) / 1000) * 1000;
+  root.version = ingestedAt(end);
 }
 
 export const FEATURE_BUILDERS: Record<FeatureName, (ctx: FeatureContext) => void> = {

@@ -1,0 +1,47 @@
+// Bytes on disk per call, per column: compressed column sizes after OPTIMIZE FINAL, divided by rows.
+import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
+
+export interface ColumnBytes {
+  column: string;
+  type: string;
+  codec: string;
+  bytesPerRow: number;
+  compressed: number;
+  uncompressed: number;
+}
+
+export interface TableBytes {
+  table: string;
+  rows: number;
+  bytesPerRow: number;
+  columns: ColumnBytes[];
+}
+
+export async function optimizeFinal(ch: ClickHouse, tables: readonly string[]): Promise<void> {
+  for (const table of tables) await command(ch, `OPTIMIZE TABLE ${table} FINAL`, { tag: 'bench.optimize' });
+}
+
+export async function tableBytes(ch: ClickHouse, table: string): Promise<TableBytes> {
+  const [{ rows } = { rows: '0' }] = await queryRows<{ rows: string }>(
+    ch,
+    'SELECT sum(rows) AS rows FROM system.parts WHERE database = currentDatabase() AND table = {table:String} AND active',
+    { tag: 'bench.rows', params: { table } },
+  );
+  const count = Number(rows);
+  const columns = await queryRows<{ name: string; type: string; compression_codec: string; compressed: string; uncompressed: string }>(
+    ch,
+    `SELECT name, type, compression_codec, data_compressed_bytes AS compressed, data_uncompressed_bytes AS uncompressed
+     FROM system.columns WHERE database = currentDatabase() AND table = {table:String} ORDER BY position`,
+    { tag: 'bench.columns', params: { table } },
+  );
+  const list = columns.map((c) => ({
+    column: c.name,
+    type: c.type,
+    codec: c.compression_codec,
+    compressed: Number(c.compressed),
+    uncompressed: Number(c.uncompressed),
+    bytesPerRow: count > 0 ? Number(c.compressed) / count : 0,
+  }));
+  const total = list.reduce((sum, c) => sum + c.compressed, 0);
+  return { table, rows: count, bytesPerRow: count > 0 ? total / count : 0, columns: list.sort((a, b) => b.compressed - a.compressed) };
+}
