@@ -11,8 +11,13 @@ function bench(label: string, iterations: number, fn: (i: number) => void, perIt
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
   const wallSeconds = Number(process.hrtime.bigint() - wall) / 1e9;
-  const rate = (s: number) => Math.round((iterations * perIteration) / s).toLocaleString('en').padStart(10);
-  console.log(`${label.padEnd(52)} ${rate(cpuSeconds)} /s CPU  ${rate(wallSeconds)} /s wall  (${((cpuSeconds / iterations / perIteration) * 1e6).toFixed(2)} µs CPU each)`);
+  const rate = (s: number) =>
+    Math.round((iterations * perIteration) / s)
+      .toLocaleString('en')
+      .padStart(10);
+  console.log(
+    `${label.padEnd(52)} ${rate(cpuSeconds)} /s CPU  ${rate(wallSeconds)} /s wall  (${((cpuSeconds / iterations / perIteration) * 1e6).toFixed(2)} µs CPU each)`,
+  );
 }
 
 const projectPrices = Array.from({ length: 20 }, (_, i) => ({
@@ -39,7 +44,9 @@ bench('project price (20 patterns, start-date pick)', N, (i) => pricer.price({ .
 bench('batch call', N, () => pricer.price({ ...base, batch: true }));
 bench('client cost (split proportionally)', N, () => pricer.price({ ...base, clientCostTotal: '0.0123' }));
 bench('unknown model', N, (i) => pricer.price({ ...base, model: `mystery-${i % 50}`, provider: null }));
-bench('first sight of a model (uncached catalog resolution)', 2_000, (i) => createPricer({ projectPrices: [] }).price({ ...base, model: models[i % 6]! }));
+bench('first sight of a model (uncached catalog resolution)', 2_000, (i) =>
+  createPricer({ projectPrices: [] }).price({ ...base, model: models[i % 6]! }),
+);
 
 const body = {
   events: Array.from({ length: 1000 }, (_, i) => ({

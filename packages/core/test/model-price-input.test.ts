@@ -14,7 +14,12 @@ const body = {
 describe('ZModelPriceInput', () => {
   it('accepts prices as numbers or decimal strings and a date or date-time', () => {
     const parsed = ZModelPriceInput.parse(body);
-    expect(parsed).toMatchObject({ input_price: '0.3', output_price: '1.2', cache_read_price: null, start_date: new Date('2025-01-01T00:00:00Z') });
+    expect(parsed).toMatchObject({
+      input_price: '0.3',
+      output_price: '1.2',
+      cache_read_price: null,
+      start_date: new Date('2025-01-01T00:00:00Z'),
+    });
     const price = projectPriceFromInput(parsed);
     expect(price).toMatchObject({ modelName: 'our finetune', inputPrice: '0.3', cacheReadPrice: null, batchDiscount: null });
     // and the pricer uses it: 1M in, 1M out → 0.3 + 1.2
@@ -33,6 +38,8 @@ describe('ZModelPriceInput', () => {
     expect(message).toContain('match_pattern: expected a valid regular expression');
     expect(message).toContain('input_price: expected a price in USD per 1M tokens from 0 to 1000000');
     expect(message).toContain('batch_discount: expected a fraction from 0 to 1 (0.5 = half price)');
-    expect(formatIssues(ZModelPriceInput.safeParse({ match_pattern: 'x', input_price: 1, output_price: 1 }).error!.issues)).toBe('model_name: required');
+    expect(formatIssues(ZModelPriceInput.safeParse({ match_pattern: 'x', input_price: 1, output_price: 1 }).error!.issues)).toBe(
+      'model_name: required',
+    );
   });
 });

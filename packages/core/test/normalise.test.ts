@@ -78,7 +78,14 @@ describe('generation → CallRow', () => {
         error_message: 'timeout',
         attempt: 2,
         usage: { input_tokens: 1000, output_tokens: 500, cache_read_tokens: 200, reasoning_tokens: 100 },
-        prompt_anatomy: { system_tokens: 300, tool_definition_tokens: 100, retrieval_tokens: 200, history_tokens: 150, tool_result_tokens: 50, user_input_tokens: 120 },
+        prompt_anatomy: {
+          system_tokens: 300,
+          tool_definition_tokens: 100,
+          retrieval_tokens: 200,
+          history_tokens: 150,
+          tool_result_tokens: 50,
+          user_input_tokens: 120,
+        },
         input: 'prompt',
         output: 'answer',
       }),
@@ -120,14 +127,26 @@ describe('generation → CallRow', () => {
 
   it('prefers duration_ms to start and end, and takes a client cost as given', () => {
     const [row] = toRows(
-      valid({ id: 'g3', type: 'generation', timestamp: 1, start_time: 0, end_time: 5000, duration_ms: 42, model: 'gpt-4o-mini', cost: { total: '0.5' } }),
+      valid({
+        id: 'g3',
+        type: 'generation',
+        timestamp: 1,
+        start_time: 0,
+        end_time: 5000,
+        duration_ms: 42,
+        model: 'gpt-4o-mini',
+        cost: { total: '0.5' },
+      }),
       ctx(),
     ).calls;
     expect(row).toMatchObject({ duration_ms: 42, cost_total: '0.500000000000', price_source: 'client' });
   });
 
   it('prices a batch call at the batch discount', () => {
-    const [row] = toRows(valid({ id: 'g4', type: 'generation', timestamp: 1, model: 'gpt-4o-mini', batch: true, usage: { input_tokens: 1_000_000 } }), ctx()).calls;
+    const [row] = toRows(
+      valid({ id: 'g4', type: 'generation', timestamp: 1, model: 'gpt-4o-mini', batch: true, usage: { input_tokens: 1_000_000 } }),
+      ctx(),
+    ).calls;
     expect(row).toMatchObject({ batch: true, cost_input: '0.075000000000' });
   });
 
@@ -145,15 +164,38 @@ describe('generation → CallRow', () => {
 
 describe('span, trace and score rows', () => {
   it('hash a tool input as the first 8 bytes of its SHA-256, keeping the text only with content storage', () => {
-    const events = valid({ id: 's1', type: 'span', timestamp: 10, trace_id: 't1', kind: 'tool', tool_name: 'search', input: 'query=cheap flights', start_time: 10, end_time: 35 });
+    const events = valid({
+      id: 's1',
+      type: 'span',
+      timestamp: 10,
+      trace_id: 't1',
+      kind: 'tool',
+      tool_name: 'search',
+      input: 'query=cheap flights',
+      start_time: 10,
+      end_time: 35,
+    });
     const [span] = toRows(events, ctx()).spans;
     const expected = BigInt('0x' + createHash('sha256').update('query=cheap flights').digest('hex').slice(0, 16)).toString();
-    expect(span).toMatchObject({ id: 's1', trace_id: 't1', kind: 'tool', tool_name: 'search', duration_ms: 25, input_hash: expected, input: '', environment: 'production' });
+    expect(span).toMatchObject({
+      id: 's1',
+      trace_id: 't1',
+      kind: 'tool',
+      tool_name: 'search',
+      duration_ms: 25,
+      input_hash: expected,
+      input: '',
+      environment: 'production',
+    });
     expect(toRows(events, ctx({ storeContent: true })).spans[0]!.input).toBe('query=cheap flights');
     // the same input hashes the same, another input differently; no input is "0"
     expect(hashInput('query=cheap flights')).toBe(expected);
     expect(hashInput('query=cheap flight')).not.toBe(expected);
-    expect(toRows(valid({ id: 's2', type: 'span', timestamp: 1 }), ctx()).spans[0]).toMatchObject({ input_hash: '0', kind: 'other', trace_id: 's2' });
+    expect(toRows(valid({ id: 's2', type: 'span', timestamp: 1 }), ctx()).spans[0]).toMatchObject({
+      input_hash: '0',
+      kind: 'other',
+      trace_id: 's2',
+    });
   });
 
   it('map traces and scores', () => {
@@ -165,10 +207,33 @@ describe('span, trace and score rows', () => {
       ctx(),
     );
     expect(batch.traces).toEqual([
-      { project_id: 'proj-1', id: 't1', timestamp: 5, name: 'screen candidate', user_id: 'u', session_id: '', environment: 'production', tags: ['x'], metadata: { k: 'v' }, retention_days: 30, version: 1_750_000_000_000 },
+      {
+        project_id: 'proj-1',
+        id: 't1',
+        timestamp: 5,
+        name: 'screen candidate',
+        user_id: 'u',
+        session_id: '',
+        environment: 'production',
+        tags: ['x'],
+        metadata: { k: 'v' },
+        retention_days: 30,
+        version: 1_750_000_000_000,
+      },
     ]);
     expect(batch.scores).toEqual([
-      { project_id: 'proj-1', id: 'sc1', timestamp: 6, trace_id: 't1', observation_id: 'g1', name: 'quality', value: 0.8, comment: 'good', retention_days: 30, version: 1_750_000_000_000 },
+      {
+        project_id: 'proj-1',
+        id: 'sc1',
+        timestamp: 6,
+        trace_id: 't1',
+        observation_id: 'g1',
+        name: 'quality',
+        value: 0.8,
+        comment: 'good',
+        retention_days: 30,
+        version: 1_750_000_000_000,
+      },
     ]);
     expect(batch.calls).toEqual([]);
   });
@@ -176,7 +241,9 @@ describe('span, trace and score rows', () => {
 
 describe('usage normalisation', () => {
   it('adds Anthropic cache reads and writes to its input', () => {
-    expect(normaliseAnthropicUsage({ input_tokens: 100, cache_read_input_tokens: 2000, cache_creation_input_tokens: 500, output_tokens: 300 })).toEqual({
+    expect(
+      normaliseAnthropicUsage({ input_tokens: 100, cache_read_input_tokens: 2000, cache_creation_input_tokens: 500, output_tokens: 300 }),
+    ).toEqual({
       input_tokens: 2600,
       output_tokens: 300,
       cache_read_tokens: 2000,
@@ -188,11 +255,21 @@ describe('usage normalisation', () => {
   it('keeps OpenAI cached tokens inside the prompt and reasoning inside the completion (Chat and Responses)', () => {
     const expected = { input_tokens: 1000, output_tokens: 500, cache_read_tokens: 200, cache_write_tokens: 0, reasoning_tokens: 120 };
     expect(
-      normaliseOpenAIUsage({ prompt_tokens: 1000, completion_tokens: 500, prompt_tokens_details: { cached_tokens: 200 }, completion_tokens_details: { reasoning_tokens: 120 } }),
+      normaliseOpenAIUsage({
+        prompt_tokens: 1000,
+        completion_tokens: 500,
+        prompt_tokens_details: { cached_tokens: 200 },
+        completion_tokens_details: { reasoning_tokens: 120 },
+      }),
     ).toEqual(expected);
-    expect(normaliseOpenAIUsage({ input_tokens: 1000, output_tokens: 500, input_tokens_details: { cached_tokens: 200 }, output_tokens_details: { reasoning_tokens: 120 } })).toEqual(
-      expected,
-    );
+    expect(
+      normaliseOpenAIUsage({
+        input_tokens: 1000,
+        output_tokens: 500,
+        input_tokens_details: { cached_tokens: 200 },
+        output_tokens_details: { reasoning_tokens: 120 },
+      }),
+    ).toEqual(expected);
   });
 
   it('adds reasoning reported beside the output (Gemini thoughts), reads OTLP integer strings, ignores junk', () => {
@@ -213,8 +290,23 @@ describe('usage normalisation', () => {
   });
 
   it('prices a normalised Anthropic report like the provider bills it', () => {
-    const usage = normaliseAnthropicUsage({ input_tokens: 100, cache_read_input_tokens: 2000, cache_creation_input_tokens: 500, output_tokens: 300 });
-    const [row] = toRows(valid({ id: 'a1', type: 'generation', timestamp: '2025-08-01T00:00:00Z', provider: 'anthropic', model: 'claude-sonnet-4-20250514', usage }), ctx()).calls;
+    const usage = normaliseAnthropicUsage({
+      input_tokens: 100,
+      cache_read_input_tokens: 2000,
+      cache_creation_input_tokens: 500,
+      output_tokens: 300,
+    });
+    const [row] = toRows(
+      valid({
+        id: 'a1',
+        type: 'generation',
+        timestamp: '2025-08-01T00:00:00Z',
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-20250514',
+        usage,
+      }),
+      ctx(),
+    ).calls;
     // 100 × 3 + 2000 × 0.3 + 500 × 3.75 + 300 × 15, per 1M = 0.0003 + 0.0006 + 0.001875 + 0.0045
     expect(row!.cost_total).toBe('0.007275000000');
   });

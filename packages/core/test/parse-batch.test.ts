@@ -1,6 +1,6 @@
 // The native ingestion body: the envelope, each event type's fields, and messages that name the field.
 import { describe, expect, it } from 'vitest';
-import { parseEvent, parseEventBatch, type EventResult } from '../src/index.ts';
+import { parseEvent, parseEventBatch, ZEvent, type EventResult } from '../src/index.ts';
 
 const generation = (over: Record<string, unknown> = {}) => ({
   id: 'gen-1',
@@ -33,7 +33,11 @@ describe('the envelope', () => {
 
   it('leaves the other events valid when one is bad, and keeps each id and index', () => {
     const batch = parseEventBatch({
-      events: [generation({ id: 'a' }), generation({ id: 'b', usage: { input_tokens: 1.5 } }), { id: 'c', type: 'trace', timestamp: 1735689600000 }],
+      events: [
+        generation({ id: 'a' }),
+        generation({ id: 'b', usage: { input_tokens: 1.5 } }),
+        { id: 'c', type: 'trace', timestamp: 1735689600000 },
+      ],
     });
     if (!batch.ok) throw new Error(batch.message);
     expect(batch.events.map((e) => [e.index, e.id, e.result.ok])).toEqual([
@@ -60,16 +64,28 @@ describe('field validation names the field', () => {
     ['id too long', { id: 'x'.repeat(129) }, 'id: expected a string of 1 to 128 characters'],
     ['timestamp missing', { timestamp: undefined }, 'timestamp: required'],
     ['timestamp not a date', { timestamp: 'yesterday' }, 'timestamp: expected an RFC 3339 date-time or epoch milliseconds (1970 to 2299)'],
-    ['timestamp not a real day', { timestamp: '2025-02-30T00:00:00Z' }, 'timestamp: expected an RFC 3339 date-time or epoch milliseconds (1970 to 2299)'],
+    [
+      'timestamp not a real day',
+      { timestamp: '2025-02-30T00:00:00Z' },
+      'timestamp: expected an RFC 3339 date-time or epoch milliseconds (1970 to 2299)',
+    ],
     ['negative tokens', { usage: { input_tokens: -1 } }, 'usage.input_tokens: expected an integer from 0 to 1000000000'],
     ['too many tokens', { usage: { output_tokens: 1_000_000_001 } }, 'usage.output_tokens: expected an integer from 0 to 1000000000'],
-    ['tokens as text', { usage: { input_tokens: 10, cache_write_tokens: '5' } }, 'usage.cache_write_tokens: expected an integer from 0 to 1000000000'],
+    [
+      'tokens as text',
+      { usage: { input_tokens: 10, cache_write_tokens: '5' } },
+      'usage.cache_write_tokens: expected an integer from 0 to 1000000000',
+    ],
     ['usage not an object', { usage: 12 }, 'usage: expected an object'],
     ['status', { status: 'failed' }, 'status: expected "ok" or "error"'],
     ['attempt 0', { attempt: 0 }, 'attempt: expected an integer from 1 to 65535'],
     ['tags', { tags: ['a', 2] }, 'tags[1]: expected a string'],
     ['metadata value', { metadata: { team: 7 } }, 'metadata.team: expected a string value'],
-    ['metadata keys', { metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }, 'metadata: expected at most 50 keys'],
+    [
+      'metadata keys',
+      { metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) },
+      'metadata: expected at most 50 keys',
+    ],
     ['trace_id too long', { trace_id: 't'.repeat(129) }, 'trace_id: expected a string of 1 to 128 characters'],
     ['duration', { duration_ms: -5 }, 'duration_ms: expected an integer number of milliseconds from 0 to 4294967295'],
     ['batch', { batch: 'yes' }, 'batch: expected a boolean'],
@@ -85,7 +101,11 @@ describe('field validation names the field', () => {
       { usage: { input_tokens: 100, cache_read_tokens: 2000 } },
       'usage.cache_read_tokens: cache_read_tokens + cache_write_tokens (2000) exceed input_tokens (100); input_tokens counts ALL prompt tokens, cached ones included',
     ],
-    ['reasoning over output', { usage: { output_tokens: 10, reasoning_tokens: 11 } }, 'usage.reasoning_tokens: reasoning_tokens (11) exceed output_tokens (10); output_tokens counts reasoning'],
+    [
+      'reasoning over output',
+      { usage: { output_tokens: 10, reasoning_tokens: 11 } },
+      'usage.reasoning_tokens: reasoning_tokens (11) exceed output_tokens (10); output_tokens counts reasoning',
+    ],
   ];
   it.each(cases)('%s', (_, over, message) => {
     expect(messageOf(parseEvent(generation(over)))).toBe(message);
@@ -111,16 +131,43 @@ describe('field validation names the field', () => {
 
 describe('accepted events', () => {
   it('ignores unknown fields and treats null as absent', () => {
-    const result = parseEvent(generation({ colour: 'blue', session_id: null, usage: { input_tokens: 10, output_tokens: 2, audio_tokens: 3 } }));
+    const result = parseEvent(
+      generation({ colour: 'blue', session_id: null, usage: { input_tokens: 10, output_tokens: 2, audio_tokens: 3 } }),
+    );
     if (!result.ok) throw new Error(result.message);
     expect(result.event).not.toHaveProperty('colour');
     expect(result.event).not.toHaveProperty('usage.audio_tokens');
     expect(result.event.type === 'generation' && result.event.session_id).toBe(undefined);
   });
 
+  it('treats null as absent inside nested objects too', () => {
+    const result = parseEvent(
+      generation({
+        usage: { input_tokens: 10, output_tokens: null },
+        prompt_anatomy: { user_input_tokens: null },
+        metadata: { a: 'b', c: null },
+      }),
+    );
+    if (!result.ok) throw new Error(result.message);
+    expect(result.event).toMatchObject({ usage: { input_tokens: 10 }, prompt_anatomy: {}, metadata: { a: 'b' } });
+    expect(result.event.type === 'generation' && result.event.usage?.output_tokens).toBe(undefined);
+  });
+
+  it('has one schema for all four types (ZEvent)', () => {
+    expect(ZEvent.safeParse({ id: 's', type: 'span', timestamp: 1, kind: 'retrieval' }).success).toBe(true);
+    expect(ZEvent.safeParse({ id: 's', type: 'span', timestamp: 1, start_time: 5, end_time: 1 }).success).toBe(false);
+    expect(ZEvent.safeParse({ id: 's', type: 'nope', timestamp: 1 }).success).toBe(false);
+  });
+
   it('reads RFC 3339 (any offset, fractions past ms) and epoch milliseconds to the same instant', () => {
     const ms = Date.UTC(2025, 2, 1, 12, 0, 0, 123);
-    for (const timestamp of ['2025-03-01T12:00:00.123Z', '2025-03-01T13:00:00.123456+01:00', '2025-03-01 07:00:00.123-05:00', ms, String(ms)]) {
+    for (const timestamp of [
+      '2025-03-01T12:00:00.123Z',
+      '2025-03-01T13:00:00.123456+01:00',
+      '2025-03-01 07:00:00.123-05:00',
+      ms,
+      String(ms),
+    ]) {
       const result = parseEvent(generation({ timestamp }));
       expect(result.ok && result.event.timestamp).toBe(ms);
     }

@@ -58,7 +58,12 @@ describe('catalog prices', () => {
       usage: { input_tokens: 1000, cache_read_tokens: 400, cache_write_tokens: 0, output_tokens: 0 },
     });
     // 600 × 0.25 / 1e6 = 0.00015 and 400 × 0.25 / 1e6 = 0.0001
-    expect(cost).toMatchObject({ cost_input: '0.000150000000', cost_cache_read: '0.000100000000', cost_total: '0.000250000000', cache_read_price: '0.250000000' });
+    expect(cost).toMatchObject({
+      cost_input: '0.000150000000',
+      cost_cache_read: '0.000100000000',
+      cost_total: '0.000250000000',
+      cache_read_price: '0.250000000',
+    });
   });
 
   it('uses the provider hint when given (gpt-oss-120b: openai 0.039 / 0.18, cerebras 0.35 / 0.75)', () => {
@@ -78,8 +83,12 @@ describe('catalog prices', () => {
   it('applies the catalog price in force at the call (o3: 10 / 40, from 2025-06-10 2 / 8)', () => {
     const usage = { input_tokens: 1_000_000, output_tokens: 100_000, cache_read_tokens: 0, cache_write_tokens: 0 };
     // before: 10 + 0.1 × 40 = 14; after: 2 + 0.1 × 8 = 2.8
-    expect(catalogOnly.price({ model: 'o3', provider: 'openai', timestamp: at('2025-06-09T23:59:59Z'), usage }).cost_total).toBe('14.000000000000');
-    expect(catalogOnly.price({ model: 'o3', provider: 'openai', timestamp: at('2025-06-10T00:00:00Z'), usage }).cost_total).toBe('2.800000000000');
+    expect(catalogOnly.price({ model: 'o3', provider: 'openai', timestamp: at('2025-06-09T23:59:59Z'), usage }).cost_total).toBe(
+      '14.000000000000',
+    );
+    expect(catalogOnly.price({ model: 'o3', provider: 'openai', timestamp: at('2025-06-10T00:00:00Z'), usage }).cost_total).toBe(
+      '2.800000000000',
+    );
   });
 
   it('applies time-of-day prices (deepseek-chat: 0.27 from 00:30 to 16:30 UTC, 0.135 otherwise)', () => {
@@ -114,7 +123,9 @@ describe('catalog prices', () => {
   it('costs an unknown model zero, marked unknown', () => {
     const cost = catalogOnly.price({ ...MINI, model: 'our-own-finetune-v7', provider: '' });
     expect(cost.price_source).toBe('unknown');
-    expect([cost.cost_input, cost.cost_output, cost.cost_cache_read, cost.cost_cache_write, cost.cost_total]).toEqual(Array(5).fill('0.000000000000'));
+    expect([cost.cost_input, cost.cost_output, cost.cost_cache_read, cost.cost_cache_write, cost.cost_total]).toEqual(
+      Array(5).fill('0.000000000000'),
+    );
     expect(cost.input_price).toBe('0.000000000');
     expect(catalogOnly.price({ ...MINI, model: '' }).price_source).toBe('unknown');
   });
@@ -148,7 +159,9 @@ describe('project prices', () => {
   });
 
   it('match the whole name, case-insensitively', () => {
-    const pricer = createPricer({ projectPrices: [price({ matchPattern: 'GPT-4O-MINI-2024-07-18' }), price({ matchPattern: 'gpt-4o', inputPrice: '99' })] });
+    const pricer = createPricer({
+      projectPrices: [price({ matchPattern: 'GPT-4O-MINI-2024-07-18' }), price({ matchPattern: 'gpt-4o', inputPrice: '99' })],
+    });
     expect(pricer.price(MINI).input_price).toBe('1.000000000');
     // 'gpt-4o' is not the whole of 'gpt-4o-2024-08-06': the catalog prices it
     expect(pricer.price({ ...MINI, model: 'gpt-4o-2024-08-06' }).price_source).toBe('catalog');
@@ -222,6 +235,12 @@ describe('client cost', () => {
 
   it('for an unknown model stores only the total', () => {
     const cost = catalogOnly.price({ ...MINI, model: 'mystery', clientCostTotal: '1.5' });
-    expect(cost).toMatchObject({ price_source: 'client', cost_total: '1.500000000000', cost_input: '0.000000000000', cost_output: '0.000000000000', input_price: '0.000000000' });
+    expect(cost).toMatchObject({
+      price_source: 'client',
+      cost_total: '1.500000000000',
+      cost_input: '0.000000000000',
+      cost_output: '0.000000000000',
+      input_price: '0.000000000',
+    });
   });
 });

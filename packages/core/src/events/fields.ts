@@ -95,7 +95,7 @@ export const ZTimestamp = z.unknown().transform((value, ctx) => {
 });
 
 /** Prompt or completion text; structured content (an array of messages) is kept as its JSON. */
-export const ZContent = z.unknown().transform((value) => (typeof value === 'string' ? value : JSON.stringify(value) ?? ''));
+export const ZContent = z.unknown().transform((value) => (typeof value === 'string' ? value : (JSON.stringify(value) ?? '')));
 
 /** Cross-field checks run only on fields that passed their own checks: one message per mistake. */
 export const WHEN_FIELDS_VALID = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };

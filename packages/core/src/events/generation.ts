@@ -88,7 +88,12 @@ export const ZGenerationEvent = z
       ttft_ms: optional(ZMilliseconds),
       status: optional(ZStatus),
       error_message: optional(ZText),
-      attempt: optional(z.int(expected('an integer from 1 to 65535')).min(1, expected('an integer from 1 to 65535')).max(65535, expected('an integer from 1 to 65535'))),
+      attempt: optional(
+        z
+          .int(expected('an integer from 1 to 65535'))
+          .min(1, expected('an integer from 1 to 65535'))
+          .max(65535, expected('an integer from 1 to 65535')),
+      ),
       usage: optional(ZUsage),
       prompt_anatomy: optional(ZPromptAnatomy),
       cost: optional(ZCost),

@@ -1,6 +1,6 @@
 // Validates a native ingestion body event by event, with a message per bad event that names its field.
 import type { z } from 'zod';
-import { dropNulls } from './fields.ts';
+import { dropNulls, MAX_ID_LENGTH } from './fields.ts';
 import { EVENT_SCHEMAS, EVENT_TYPES, ZEventEnvelope, type EventType, type TEvent } from './envelope.ts';
 
 export type EventResult = { ok: true; event: TEvent } | { ok: false; message: string };
@@ -52,14 +52,17 @@ export function parseEvent(raw: unknown): EventResult {
 function usableId(raw: unknown): string | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const id = (raw as { id?: unknown }).id;
-  return typeof id === 'string' && id.length > 0 && id.length <= 128 ? id : undefined;
+  return typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH ? id : undefined;
 }
 
 /** A body that is not `{events: [...]}` (≤ 1,000) is `ok: false` (answer 400); otherwise each event has its own result. */
 export function parseEventBatch(body: unknown): ParsedBatch {
   const envelope = ZEventEnvelope.safeParse(body);
   if (!envelope.success) {
-    const message = typeof body !== 'object' || body === null || Array.isArray(body) ? 'expected a JSON object {"events": [...]}' : formatIssues(envelope.error.issues);
+    const message =
+      typeof body !== 'object' || body === null || Array.isArray(body)
+        ? 'expected a JSON object {"events": [...]}'
+        : formatIssues(envelope.error.issues);
     return { ok: false, message };
   }
   return {

@@ -1,6 +1,18 @@
 // The native `span` event: a step of a trace that is not an LLM call (tool, retrieval, agent, other).
 import { z } from 'zod';
-import { eventBase, expected, optional, ZContent, ZId, ZMetadata, ZMilliseconds, ZStatus, ZText, ZTimestamp, WHEN_FIELDS_VALID } from './fields.ts';
+import {
+  eventBase,
+  expected,
+  optional,
+  ZContent,
+  ZId,
+  ZMetadata,
+  ZMilliseconds,
+  ZStatus,
+  ZText,
+  ZTimestamp,
+  WHEN_FIELDS_VALID,
+} from './fields.ts';
 
 export const SPAN_KINDS = ['tool', 'retrieval', 'agent', 'other'] as const;
 

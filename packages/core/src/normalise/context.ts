@@ -17,6 +17,7 @@ export const DEFAULT_ENVIRONMENT = 'production';
 /** duration_ms when given, else end − start when both are, else 0. */
 export function durationOf(event: { duration_ms?: number; start_time?: number; end_time?: number }): number {
   if (event.duration_ms !== undefined) return event.duration_ms;
-  if (event.start_time !== undefined && event.end_time !== undefined) return Math.min(Math.max(0, event.end_time - event.start_time), 4_294_967_295);
+  if (event.start_time !== undefined && event.end_time !== undefined)
+    return Math.min(Math.max(0, event.end_time - event.start_time), 4_294_967_295);
   return 0;
 }

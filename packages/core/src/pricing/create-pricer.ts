@@ -1,4 +1,24 @@
 // Prices one call at ingestion: client cost, else a project price, else the catalog, else unknown (zero).
+//
+// Rules (CONTRACT.md "Prices"), and the choices where it leaves room:
+// - Tokens follow our convention (and genai-prices'): input_tokens includes cache reads and writes, so
+//   uncached input = input − cache_read − cache_write, each part at its own price. A missing cache read
+//   or cache write price means the input price (the call is never cheaper than the catalog says).
+// - A project price whose pattern matches the whole model name (case-insensitive) beats the catalog;
+//   among matches the newest start date not after the call wins (ties: the earlier in the list).
+//   Before the first start date the catalog applies.
+// - The catalog is @pydantic/genai-prices: the provider hint first, then the model name alone, then a
+//   `provider/model` name split at its slash; start-date, time-of-day and tiered prices are honoured.
+//   Only token prices count (input, output, cache read, cache write): per-request, search, audio and
+//   image prices are not, and reasoning tokens are output tokens at the output price.
+// - Batch calls: the project's batch_discount, else 50% off (OpenAI's, Anthropic's and Google's batch
+//   APIs). The bundled catalog has no batch prices for ordinary model names, so it always gets 50%.
+//   The stored per-1M prices are the ones applied, discount included: cost = tokens × price / 10^6.
+// - Each part is rounded half-up to 12 places; the total is the exact sum of the rounded parts.
+// - A client cost is stored as given (`client`), split over the parts in the proportions of our own
+//   price with the rounding in the last non-zero part, so the parts still add up to the total; the
+//   prices stored are ours. Without a price of our own the parts are 0.
+// - An unknown model costs 0 with price_source `unknown`.
 import { COST_PLACES, Dec, ZERO_PRICE } from '../money.ts';
 import { createCatalog, type Rates } from './catalog.ts';
 import { makePriceCard, partsAtCard, renderCost, type CostParts, type PriceCard } from './price-card.ts';
@@ -9,7 +29,12 @@ const ONE = new Dec(1);
 const ZERO = new Dec(0);
 const DEFAULT_DISCOUNT = new Dec(DEFAULT_BATCH_DISCOUNT);
 const NO_PARTS: CostParts = { input: ZERO, output: ZERO, cacheRead: ZERO, cacheWrite: ZERO };
-const NO_PRICES: PriceCard['prices'] = { input_price: ZERO_PRICE, output_price: ZERO_PRICE, cache_read_price: ZERO_PRICE, cache_write_price: ZERO_PRICE };
+const NO_PRICES: PriceCard['prices'] = {
+  input_price: ZERO_PRICE,
+  output_price: ZERO_PRICE,
+  cache_read_price: ZERO_PRICE,
+  cache_write_price: ZERO_PRICE,
+};
 
 interface Priced {
   parts: CostParts;
@@ -78,7 +103,8 @@ export function createPricer({ projectPrices }: PricerOptions): Pricer {
     price(request) {
       const priced = ownPrice(request);
       if (request.clientCostTotal != null) {
-        const total = typeof request.clientCostTotal === 'number' ? new Dec(String(request.clientCostTotal)) : new Dec(request.clientCostTotal);
+        const total =
+          typeof request.clientCostTotal === 'number' ? new Dec(String(request.clientCostTotal)) : new Dec(request.clientCostTotal);
         return clientCost(total, priced);
       }
       return priced ? renderCost(priced.parts, priced.prices, priced.source) : renderCost(NO_PARTS, NO_PRICES, 'unknown');

@@ -37,7 +37,10 @@ export const ZMatchPattern = z
 
 export const ZModelPriceInput = z.object(
   {
-    model_name: z.string(expected('a string of 1 to 256 characters')).min(1, expected('a string of 1 to 256 characters')).max(256, expected('a string of 1 to 256 characters')),
+    model_name: z
+      .string(expected('a string of 1 to 256 characters'))
+      .min(1, expected('a string of 1 to 256 characters'))
+      .max(256, expected('a string of 1 to 256 characters')),
     match_pattern: ZMatchPattern,
     input_price: ZPricePerMTok,
     output_price: ZPricePerMTok,
@@ -45,12 +48,17 @@ export const ZModelPriceInput = z.object(
     cache_write_price: optional(ZPricePerMTok),
     /** Fraction off for batch calls: 0.5 = half price. */
     batch_discount: optional(
-      z.number(expected('a fraction from 0 to 1 (0.5 = half price)')).min(0, expected('a fraction from 0 to 1 (0.5 = half price)')).max(1, expected('a fraction from 0 to 1 (0.5 = half price)')),
+      z
+        .number(expected('a fraction from 0 to 1 (0.5 = half price)'))
+        .min(0, expected('a fraction from 0 to 1 (0.5 = half price)'))
+        .max(1, expected('a fraction from 0 to 1 (0.5 = half price)')),
     ),
     /** Absent: the price applies to every call, past ones included. */
     start_date: optional(
       z.unknown().transform((value, ctx) => {
-        const ms = parseTimestamp(value) ?? (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? parseTimestamp(`${value}T00:00:00Z`) : null);
+        const ms =
+          parseTimestamp(value) ??
+          (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? parseTimestamp(`${value}T00:00:00Z`) : null);
         if (ms === null) {
           ctx.addIssue({ code: 'custom', message: 'expected an RFC 3339 date-time, a YYYY-MM-DD date or epoch milliseconds' });
           return z.NEVER;

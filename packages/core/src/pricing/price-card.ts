@@ -18,8 +18,18 @@ export function makePriceCard(rates: Rates, factor: Dec): PriceCard {
   const cacheRead = scaled(rates.cacheRead);
   const cacheWrite = scaled(rates.cacheWrite);
   return {
-    perToken: { input: input.div(MILLION), output: output.div(MILLION), cacheRead: cacheRead.div(MILLION), cacheWrite: cacheWrite.div(MILLION) },
-    prices: { input_price: toPrice(input), output_price: toPrice(output), cache_read_price: toPrice(cacheRead), cache_write_price: toPrice(cacheWrite) },
+    perToken: {
+      input: input.div(MILLION),
+      output: output.div(MILLION),
+      cacheRead: cacheRead.div(MILLION),
+      cacheWrite: cacheWrite.div(MILLION),
+    },
+    prices: {
+      input_price: toPrice(input),
+      output_price: toPrice(output),
+      cache_read_price: toPrice(cacheRead),
+      cache_write_price: toPrice(cacheWrite),
+    },
   };
 }
 
