@@ -51,20 +51,20 @@ export async function cacheAnalysis(ctx: AnalysisContext, input: TCacheParams): 
   const source = `(SELECT c.*, pr.prefix AS prefix
       FROM (SELECT ${COLUMNS} FROM ${CALLS_IN_RANGE}) AS c
       INNER JOIN prefixes AS pr ON c.name = pr.name AND c.model = pr.model)`;
-  const rows = await queryAnalysis<{ name: string; model: string; requests: string; saving_micro: string; prefix: string; read: string; input: string }>(
+  const rows = await queryAnalysis<{ name: string; model: string; requests: string; saving_micro: string; prefix: string; read_tokens: string; input_sum: string }>(
     ctx.ch,
     `WITH prefixes AS (
        SELECT name, model,
               if(countIf(system_tokens + tool_definition_tokens > 0) > 0,
                  least(minIf(toUInt64(system_tokens) + tool_definition_tokens, system_tokens + tool_definition_tokens > 0), toUInt64(min(input_tokens))),
                  toUInt64(min(input_tokens))) AS prefix,
-              sum(cache_read_tokens) AS read, sum(input_tokens) AS input
+              sum(cache_read_tokens) AS read_tokens, sum(input_tokens) AS input_sum
        FROM ${CALLS_IN_RANGE}
        GROUP BY name, model
        HAVING prefix >= {min_prefix:UInt64} AND count() >= 2
      )
      SELECT s.name AS name, s.model AS model, s.requests AS requests, s.saving_micro AS saving_micro,
-            pr.prefix AS prefix, pr.read AS read, pr.input AS input
+            pr.prefix AS prefix, pr.read_tokens AS read_tokens, pr.input_sum AS input_sum
      FROM (${cachingSavingsSql(source, 'prefix')}) AS s
      INNER JOIN prefixes AS pr ON s.name = pr.name AND s.model = pr.model
      WHERE s.saving_micro > 0
@@ -80,7 +80,7 @@ export async function cacheAnalysis(ctx: AnalysisContext, input: TCacheParams): 
       model: row.model,
       requests: Number(row.requests),
       repeated_prefix_tokens: Number(row.prefix),
-      cache_hit_rate: ratio(row.read, row.input),
+      cache_hit_rate: ratio(row.read_tokens, row.input_sum),
       potential_savings: usd(new Dec(row.saving_micro).div(MILLION)),
     })),
   };

@@ -1,6 +1,6 @@
 // What every analysis runs with, and the errors it answers with instead of throwing at the caller.
 import type { ClickHouse } from '@margin/clickhouse';
-import type { Pricer } from './pricer.ts';
+import type { Pricer } from '@margin/core';
 
 export interface AnalysisContext {
   ch: ClickHouse;

@@ -33,7 +33,7 @@ export interface EfficiencyData {
 
 export async function efficiency(ctx: AnalysisContext, input: TEfficiencyParams): Promise<EfficiencyData> {
   const params = ZEfficiencyParams.parse(input);
-  const rows = await queryAnalysis<{ name: string; model: string; requests: string; tokens: string; scores: string; mean: number }>(
+  const rows = await queryAnalysis<{ name: string; model: string; requests: string; total_tokens: string; scores: string; mean: number }>(
     ctx.ch,
     `WITH
        c AS (SELECT id, if(trace_id = '', id, trace_id) AS trace_key, name, model, toUInt64(input_tokens) + output_tokens AS tokens FROM ${CALLS_IN_RANGE}),
@@ -46,8 +46,8 @@ export async function efficiency(ctx: AnalysisContext, input: TEfficiencyParams)
          FROM s INNER JOIN (SELECT DISTINCT trace_key, name, model FROM c) AS t ON s.trace_id = t.trace_key
          WHERE s.observation_id = '' OR s.observation_id NOT IN (SELECT id FROM c)
        )
-     SELECT g.name AS name, g.model AS model, g.requests AS requests, g.tokens AS tokens, a.scores AS scores, a.mean AS mean
-     FROM (SELECT name, model, count() AS requests, sum(tokens) AS tokens FROM c GROUP BY name, model) AS g
+     SELECT g.name AS name, g.model AS model, g.requests AS requests, g.total_tokens AS total_tokens, a.scores AS scores, a.mean AS mean
+     FROM (SELECT name, model, count() AS requests, sum(tokens) AS total_tokens FROM c GROUP BY name, model) AS g
      INNER JOIN (SELECT name, model, count() AS scores, avg(value) AS mean FROM attributed GROUP BY name, model) AS a
        ON g.name = a.name AND g.model = a.model
      ORDER BY name, model`,
@@ -55,7 +55,7 @@ export async function efficiency(ctx: AnalysisContext, input: TEfficiencyParams)
   );
   const groups = rows.map((row) => {
     const requests = Number(row.requests);
-    const tokensPerRequest = requests ? Number(row.tokens) / requests : null;
+    const tokensPerRequest = requests ? Number(row.total_tokens) / requests : null;
     const mean = Number(row.mean);
     return {
       name: row.name,

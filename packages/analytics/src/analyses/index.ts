@@ -21,7 +21,7 @@ export * from './spend-bridge.ts';
 export * from './unit-economics.ts';
 export * from './waste.ts';
 export * from './what-if.ts';
-export { modelRates, type ModelRates, type Pricer as AnalysisPricer } from './pricer.ts';
+export { modelRates, type ModelRates } from './pricer.ts';
 
 export interface AnalysisDefinition {
   schema: z.ZodType;

@@ -52,12 +52,12 @@ export interface ModelMixData {
 
 export async function modelMix(ctx: AnalysisContext, input: TModelMixParams): Promise<ModelMixData> {
   const params = ZModelMixParams.parse(input);
-  const rows = await queryAnalysis<{ model: string; requests: string; spend: string; tokens: string; listed: string; input_price: string; output_price: string }>(
+  const rows = await queryAnalysis<{ model: string; requests: string; spend: string; tokens: string; listed: string; sum_input_price: string; sum_output_price: string }>(
     ctx.ch,
     `SELECT model, count() AS requests, sum(cost_total) AS spend, sum(toUInt64(input_tokens) + output_tokens) AS tokens,
             countIf(${LISTED}) AS listed,
-            sumIf(toDecimal128(input_price, 9), ${LISTED}) AS input_price,
-            sumIf(toDecimal128(output_price, 9), ${LISTED}) AS output_price
+            sumIf(toDecimal128(input_price, 9), ${LISTED}) AS sum_input_price,
+            sumIf(toDecimal128(output_price, 9), ${LISTED}) AS sum_output_price
      FROM ${CALLS_IN_RANGE}
      GROUP BY model ORDER BY spend DESC, requests DESC, model`,
     { tag: 'analyses.model_mix', params: rangeParams(ctx.projectId, params) },
@@ -74,7 +74,7 @@ export async function modelMix(ctx: AnalysisContext, input: TModelMixParams): Pr
       const observed = perMillion(row.spend, row.tokens);
       // Mean list prices over the calls priced from a price book (not client costs, not batch-discounted).
       const listed = new Dec(row.listed);
-      const list = listed.isZero() ? null : new Dec(row.input_price).times(3).plus(row.output_price).div(listed.times(4));
+      const list = listed.isZero() ? null : new Dec(row.sum_input_price).times(3).plus(row.sum_output_price).div(listed.times(4));
       const basis = list !== null && !list.isZero() ? list : observed;
       return {
         model: row.model,

@@ -1,19 +1,9 @@
 // The prices of a model a what-if moves calls to: the context's pricer, the project's own stored
 // prices, then the default catalog (@margin/core's pricer over @pydantic/genai-prices).
+import { createPricer, type Pricer } from '@margin/core';
 import { queryAnalysis } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 import { Dec } from './money.ts';
-
-/** The part of @margin/core's `Pricer` the analyses use (structurally the same interface). */
-export interface Pricer {
-  price(request: {
-    model: string;
-    provider?: string | null;
-    timestamp: number | Date;
-    usage: { input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number };
-    batch?: boolean;
-  }): { price_source: string; input_price: string; output_price: string; cache_read_price: string; cache_write_price: string };
-}
 
 /** USD per 1M tokens, before any batch discount. */
 export interface ModelRates {
@@ -40,9 +30,9 @@ function fromPricer(pricer: Pricer, model: string, atMs: number, source: ModelRa
 
 /** The newest non-batch prices this project's calls of `model` were charged before `atMs` (they include its own price book). */
 async function fromStoredCalls(ctx: AnalysisContext, model: string, atMs: number): Promise<ModelRates | null> {
-  const rows = await queryAnalysis<{ input: string; output: string; cache_read: string; cache_write: string }>(
+  const rows = await queryAnalysis<{ in_price: string; out_price: string; read_price: string; write_price: string }>(
     ctx.ch,
-    `SELECT input_price AS input, output_price AS output, cache_read_price AS cache_read, cache_write_price AS cache_write
+    `SELECT input_price AS in_price, output_price AS out_price, cache_read_price AS read_price, cache_write_price AS write_price
      FROM calls FINAL
      WHERE project_id = {projectId:String} AND model = {model:String} AND NOT batch
        AND price_source IN ('catalog', 'project') AND timestamp < fromUnixTimestamp64Milli({at:Int64}, 'UTC')
@@ -51,15 +41,11 @@ async function fromStoredCalls(ctx: AnalysisContext, model: string, atMs: number
   );
   const row = rows[0];
   if (!row) return null;
-  return { input: new Dec(row.input), output: new Dec(row.output), cacheRead: new Dec(row.cache_read), cacheWrite: new Dec(row.cache_write), source: 'stored' };
+  return { input: new Dec(row.in_price), output: new Dec(row.out_price), cacheRead: new Dec(row.read_price), cacheWrite: new Dec(row.write_price), source: 'stored' };
 }
 
-/** @margin/core's catalog pricer, when core exports it (loaded lazily so analytics does not need it otherwise). */
-async function catalogPricer(): Promise<Pricer | null> {
-  const core = (await import('@margin/core')) as Record<string, unknown>;
-  const create = core['createPricer'] as ((options: { projectPrices: [] }) => Pricer) | undefined;
-  return typeof create === 'function' ? create({ projectPrices: [] }) : null;
-}
+/** The default catalog alone (no project prices): built once, it caches its look-ups. */
+let catalog: Pricer | undefined;
 
 export async function modelRates(ctx: AnalysisContext, model: string, atMs: number): Promise<ModelRates | null> {
   if (ctx.pricer) {
@@ -68,6 +54,6 @@ export async function modelRates(ctx: AnalysisContext, model: string, atMs: numb
   }
   const stored = await fromStoredCalls(ctx, model, atMs);
   if (stored) return stored;
-  const catalog = await catalogPricer();
-  return catalog ? fromPricer(catalog, model, atMs, 'catalog') : null;
+  catalog ??= createPricer({ projectPrices: [] });
+  return fromPricer(catalog, model, atMs, 'catalog');
 }

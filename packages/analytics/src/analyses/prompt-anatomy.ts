@@ -56,18 +56,19 @@ export interface PromptAnatomyData {
   context_overhead_by_day: { day: string; context_overhead: number | null }[];
 }
 
-type SumRow = Record<(typeof PARTS)[number] | 'input_tokens' | 'requests', string> & Partial<Record<GroupKey, string>> & { context_overhead: number | null };
+type SumRow = Record<`sum_${(typeof PARTS)[number] | 'input_tokens'}` | 'requests', string> & Partial<Record<GroupKey, string>> & { context_overhead: number | null };
 
+// Aliases are prefixed: an alias equal to a column name would shadow it inside the metric's aggregates.
 const SUMS = `count() AS requests,
-  ${PARTS.map((part) => `sum(${part === 'user_input_tokens' ? 'ifNull(user_input_tokens, 0)' : part}) AS ${part}`).join(',\n  ')},
-  sum(input_tokens) AS input_tokens,
+  ${PARTS.map((part) => `sum(${part === 'user_input_tokens' ? 'ifNull(user_input_tokens, 0)' : part}) AS sum_${part}`).join(',\n  ')},
+  sum(input_tokens) AS sum_input_tokens,
   ${metricColumns(['context_overhead'])}`;
 
 export async function promptAnatomy(ctx: AnalysisContext, input: TPromptAnatomyParams): Promise<PromptAnatomyData> {
   const params = ZPromptAnatomyParams.parse(input);
   const keys = params.group_by;
   const sqlParams = rangeParams(ctx.projectId, params);
-  const groupSql = keys.length ? `GROUP BY ${keys.join(', ')} ORDER BY input_tokens DESC, ${keys.join(', ')}` : '';
+  const groupSql = keys.length ? `GROUP BY ${keys.join(', ')} ORDER BY sum_input_tokens DESC, ${keys.join(', ')}` : '';
   const rows = await queryAnalysis<SumRow>(
     ctx.ch,
     `SELECT ${keys.map((key) => `${key}, `).join('')}${SUMS} FROM ${CALLS_IN_RANGE} ${groupSql}`,
@@ -86,13 +87,13 @@ export async function promptAnatomy(ctx: AnalysisContext, input: TPromptAnatomyP
         ...(keys.includes('name') ? { name: row.name ?? '' } : {}),
         ...(keys.includes('model') ? { model: row.model ?? '' } : {}),
         requests: Number(row.requests),
-        system_tokens: Number(row.system_tokens),
-        tool_definition_tokens: Number(row.tool_definition_tokens),
-        retrieval_tokens: Number(row.retrieval_tokens),
-        history_tokens: Number(row.history_tokens),
-        tool_result_tokens: Number(row.tool_result_tokens),
-        user_input_tokens: Number(row.user_input_tokens),
-        input_tokens: Number(row.input_tokens),
+        system_tokens: Number(row.sum_system_tokens),
+        tool_definition_tokens: Number(row.sum_tool_definition_tokens),
+        retrieval_tokens: Number(row.sum_retrieval_tokens),
+        history_tokens: Number(row.sum_history_tokens),
+        tool_result_tokens: Number(row.sum_tool_result_tokens),
+        user_input_tokens: Number(row.sum_user_input_tokens),
+        input_tokens: Number(row.sum_input_tokens),
         unattributed_tokens: 0,
         context_overhead: row.context_overhead,
       };

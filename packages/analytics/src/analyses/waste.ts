@@ -52,9 +52,9 @@ export async function waste(ctx: AnalysisContext, input: TWasteParams): Promise<
      )`,
     { tag: 'analyses.waste.redundant_tools', params: sqlParams },
   );
-  const loops = await queryAnalysis<{ trace_id: string; name: string; depth: string; spend: string }>(
+  const loops = await queryAnalysis<{ trace_id: string; step_name: string; depth: string; spend: string }>(
     ctx.ch,
-    `SELECT trace_id, argMax(name, (n, name)) AS name, max(n) AS depth, sum(step_spend) AS spend
+    `SELECT trace_id, argMax(name, (n, name)) AS step_name, max(n) AS depth, sum(step_spend) AS spend
      FROM (
        SELECT trace_id, name, countIf(attempt <= 1) AS n, sum(cost_total) AS step_spend
        FROM ${CALLS_IN_RANGE} AND trace_id != ''
@@ -72,6 +72,6 @@ export async function waste(ctx: AnalysisContext, input: TWasteParams): Promise<
     retry_spend: usd(spend?.retry_spend ?? '0'),
     retry_requests: Number(spend?.retries ?? 0),
     redundant_tool_calls: { count: Number(redundant?.count ?? 0), traces: Number(redundant?.traces ?? 0) },
-    loops: loops.map((row) => ({ trace_id: row.trace_id, name: row.name, depth: Number(row.depth), spend: usd(row.spend) })),
+    loops: loops.map((row) => ({ trace_id: row.trace_id, name: row.step_name, depth: Number(row.depth), spend: usd(row.spend) })),
   };
 }

@@ -2,10 +2,11 @@
 //   route: `share` of the calls of `from_model` (and `name`, if given) re-priced at `to_model`'s
 //          prices; the answer is the expectation (share × each matching call), not a random draw.
 //   batch: the calls of `names` not already sent through a batch API at the batch price, i.e. their
-//          cost × (1 − 0.5): OpenAI's, Anthropic's and Google's batch discount, also @margin/core's default.
+//          cost × (1 − 0.5), @margin/core's default batch discount (OpenAI, Anthropic, Google).
 //   cache: `prefix_tokens` of every call of `name` read from cache after the first call of each
 //          (model, UTC hour), as cache-savings-sql.ts models it (write surcharge included).
 // savings = baseline_spend − scenario_spend, both rounded to 1e-9 first so the answer adds up.
+import { DEFAULT_BATCH_DISCOUNT } from '@margin/core';
 import { z } from 'zod';
 import { cachingSavingsSql } from './cache-savings-sql.ts';
 import { AnalysisParameterError, type AnalysisContext } from './context.ts';
@@ -14,8 +15,8 @@ import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import { fromBeforeTo, rangeShape } from './params.ts';
 import { modelRates } from './pricer.ts';
 
-/** Fraction off a batch call (OpenAI, Anthropic, Google batch APIs). */
-export const BATCH_DISCOUNT = new Dec('0.5');
+/** Fraction off a batch call: @margin/core's default (OpenAI's, Anthropic's and Google's batch APIs). */
+export const BATCH_DISCOUNT = new Dec(DEFAULT_BATCH_DISCOUNT);
 
 const ZName = z.string().min(1).max(256);
 
@@ -46,8 +47,8 @@ export interface WhatIfData {
   baseline_spend: number;
   scenario_spend: number;
   savings: number;
-  /** Calls the scenario changes. */
-  affected_requests: number;
+  /** The calls the scenario applies to (route: before taking its share). */
+  matching_requests: number;
 }
 
 type Params = ReturnType<typeof rangeParams>;
@@ -62,11 +63,11 @@ interface Delta {
 async function routeDelta(ctx: AnalysisContext, params: Params, route: NonNullable<Scenario['route']>, atMs: number): Promise<Delta> {
   const rates = await modelRates(ctx, route.to_model, atMs);
   if (!rates) throw new AnalysisParameterError('scenario.route.to_model', `no price is known for model ${route.to_model}`);
-  const rows = await queryAnalysis<{ batch: boolean | number; requests: string; spend: string; uncached: string; output: string; read: string; write: string }>(
+  const rows = await queryAnalysis<{ batch: boolean | number; requests: string; spend: string; uncached: string; out_tokens: string; read_tokens: string; write_tokens: string }>(
     ctx.ch,
     `SELECT batch, count() AS requests, sum(cost_total) AS spend,
             sum(toUInt64(greatest(toInt64(input_tokens) - cache_read_tokens - cache_write_tokens, 0))) AS uncached,
-            sum(output_tokens) AS output, sum(cache_read_tokens) AS read, sum(cache_write_tokens) AS write
+            sum(output_tokens) AS out_tokens, sum(cache_read_tokens) AS read_tokens, sum(cache_write_tokens) AS write_tokens
      FROM ${CALLS_IN_RANGE} AND model = {from_model:String} ${route.name !== undefined ? 'AND name = {name:String}' : ''}
      GROUP BY batch`,
     { tag: 'analyses.what_if.route', params: { ...params, from_model: route.from_model, name: route.name ?? '' } },
@@ -74,12 +75,12 @@ async function routeDelta(ctx: AnalysisContext, params: Params, route: NonNullab
   let delta = ZERO;
   let requests = 0;
   for (const row of rows) {
-    const listCost = rates.input.times(row.uncached).plus(rates.output.times(row.output)).plus(rates.cacheRead.times(row.read)).plus(rates.cacheWrite.times(row.write)).div(MILLION);
+    const listCost = rates.input.times(row.uncached).plus(rates.output.times(row.out_tokens)).plus(rates.cacheRead.times(row.read_tokens)).plus(rates.cacheWrite.times(row.write_tokens)).div(MILLION);
     const repriced = row.batch === true || row.batch === 1 ? listCost.times(new Dec(1).minus(BATCH_DISCOUNT)) : listCost;
     delta = delta.plus(repriced.minus(row.spend));
     requests += Number(row.requests);
   }
-  return { delta: delta.times(new Dec(String(route.share))), requests: Math.round(requests * route.share) };
+  return { delta: delta.times(new Dec(String(route.share))), requests };
 }
 
 async function batchDelta(ctx: AnalysisContext, params: Params, names: string[]): Promise<Delta> {
@@ -120,6 +121,6 @@ export async function whatIf(ctx: AnalysisContext, input: TWhatIfBody): Promise<
     baseline_spend: usd(baselineSpend),
     scenario_spend: usd(scenarioSpend),
     savings: usd(baselineSpend.minus(scenarioSpend)),
-    affected_requests: change.requests,
+    matching_requests: change.requests,
   };
 }
