@@ -36,7 +36,7 @@ describe('ZModelPriceInput', () => {
     expect(result.success).toBe(false);
     const message = formatIssues(result.error!.issues);
     expect(message).toContain('match_pattern: expected a valid regular expression');
-    expect(message).toContain('input_price: expected a price in USD per 1M tokens from 0 to 1000000');
+    expect(message).toContain('input_price: expected a price in USD per 1M tokens from 0 to 1000');
     expect(message).toContain('batch_discount: expected a fraction from 0 to 1 (0.5 = half price)');
     expect(formatIssues(ZModelPriceInput.safeParse({ match_pattern: 'x', input_price: 1, output_price: 1 }).error!.issues)).toBe(
       'model_name: required',

@@ -7,8 +7,12 @@ const optional = <T extends z.ZodType>(schema: T) => schema.nullish();
 import { Dec } from '../money.ts';
 import type { ProjectPrice } from './types.ts';
 
-/** Largest price accepted, USD per 1M tokens. */
-export const MAX_PRICE_PER_MTOK = 1_000_000;
+/**
+ * Largest price accepted, USD per 1M tokens (the catalog's dearest is 600, o1-pro output). It keeps the
+ * dearest possible call (2 × 10^9 tokens) at 2,000,000 USD, inside the cost columns' Decimal64(12)
+ * (about 9.2 million): a bigger cost would fail the insert of a whole batch.
+ */
+export const MAX_PRICE_PER_MTOK = 1_000;
 
 const PRICE_MESSAGE = `a price in USD per 1M tokens from 0 to ${MAX_PRICE_PER_MTOK}`;
 
