@@ -11,6 +11,10 @@
 -- its newest copy, and its hour, model or name may change between copies. Token columns are Int64
 -- and costs Decimal so that sign * value can go negative. Distinct counts (users, sessions, traces)
 -- cannot be taken back by a sign: keep them as sum(sign) per key and count keys whose sum > 0.
+-- Finding the copies of a batch's ids: `calls` is sorted by hour, so looking 10,000 ids up there reads
+-- the whole id column of the project (measured 0.6 s at 1M rows, growing with the table). call_keys
+-- holds every copy's (id hash, hour, version) sorted by id hash, filled by a view on calls in the same
+-- INSERT; the loader looks ids up there (about 0.2 s at 10M keys) and reads calls only by (hour, id).
 -- Exactly once across a crash: the loader inserts a copy only when it is newer than every copy in
 -- calls (a replayed log adds no second +1), and writes a -1 only for an old copy that
 -- calls_corrections does not hold yet (a crash between the two inserts adds no second -1).
@@ -131,3 +135,24 @@ SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
 CREATE MATERIALIZED VIEW IF NOT EXISTS calls_delta_from_corrections TO calls_delta AS
 SELECT * EXCEPT (replaced_by_version, corrected_at), toInt8(-1) AS sign
 FROM calls_corrections;
+
+-- Where each copy of an id sits in calls: one row per (project, id, hour), the newest version kept.
+CREATE TABLE IF NOT EXISTS call_keys
+(
+    project_id     LowCardinality(String),
+    id_hash        UInt64,
+    hour           DateTime('UTC'),
+    version        UInt64,
+    retention_days UInt16
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (project_id, id_hash, hour)
+TTL hour + toIntervalDay(retention_days) + toIntervalDay(1) WHERE retention_days > 0
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS call_keys_from_calls TO call_keys AS
+SELECT project_id, sipHash64(id) AS id_hash, toStartOfHour(timestamp) AS hour, version, retention_days
+FROM calls;
+
+-- Calls loaded before this migration.
+INSERT INTO call_keys SELECT project_id, sipHash64(id), toStartOfHour(timestamp), version, retention_days FROM calls;

@@ -41,22 +41,7 @@ export async function planCalls(ch: ClickHouse, calls: readonly CallRow[]): Prom
   const incoming = newestPerId(calls);
   const existing = new Map<string, ExistingCopy[]>();
   for (let i = 0; i < incoming.length; i += LOOKUP_CHUNK) {
-    const chunk = incoming.slice(i, i + LOOKUP_CHUNK);
-    const rows = await queryRows<Omit<ExistingCopy, 'timestamp' | 'version'> & { version: string; timestamp_ms: string | number }>(
-      ch,
-      `SELECT ${DELTA_COLUMNS.filter((c) => c !== 'timestamp').join(', ')},
-              toUnixTimestamp64Milli(timestamp) AS timestamp_ms,
-              toUInt32(toUnixTimestamp(toStartOfHour(timestamp))) AS hour
-       FROM calls
-       WHERE project_id IN {projects:Array(String)} AND id IN {ids:Array(String)}`,
-      {
-        tag: 'load.calls_lookup',
-        params: { projects: [...new Set(chunk.map((c) => c.project_id))], ids: chunk.map((c) => c.id) },
-      },
-    );
-    for (const row of rows) {
-      const { timestamp_ms, ...rest } = row;
-      const copy: ExistingCopy = { ...rest, version: Number(row.version), timestamp: Number(timestamp_ms) };
+    for (const copy of await lookupCopies(ch, incoming.slice(i, i + LOOKUP_CHUNK))) {
       const key = keyOf(copy.project_id, copy.id);
       existing.set(key, [...(existing.get(key) ?? []), copy]);
     }
@@ -85,6 +70,38 @@ export async function planCalls(ch: ClickHouse, calls: readonly CallRow[]): Prom
   }
   plan.corrections = await withoutWrittenCorrections(ch, plan.corrections);
   return plan;
+}
+
+/**
+ * The copies `calls` holds of these ids: first their hours from call_keys (sorted by id hash, so a
+ * lookup reads little), then, only for ids seen before, their rows from calls by primary key.
+ */
+async function lookupCopies(ch: ClickHouse, calls: readonly CallRow[]): Promise<ExistingCopy[]> {
+  const wanted = new Set(calls.map((c) => keyOf(c.project_id, c.id)));
+  const projects = [...new Set(calls.map((c) => c.project_id))];
+  const keys = await queryRows<{ project_id: string; id: string; hour: number }>(
+    ch,
+    `SELECT k.project_id AS project_id, ids.id AS id, toUInt32(k.hour) AS hour
+     FROM call_keys AS k
+     INNER JOIN (SELECT arrayJoin({ids:Array(String)}) AS id, sipHash64(id) AS id_hash) AS ids ON k.id_hash = ids.id_hash
+     WHERE k.project_id IN {projects:Array(String)}
+       AND k.id_hash IN (SELECT sipHash64(arrayJoin({ids:Array(String)})))`,
+    { tag: 'load.call_keys_lookup', params: { projects, ids: calls.map((c) => c.id) } },
+  );
+  const candidates = keys.filter((k) => wanted.has(keyOf(k.project_id, k.id)));
+  if (candidates.length === 0) return [];
+  const rows = await queryRows<Omit<ExistingCopy, 'timestamp' | 'version'> & { version: string; timestamp_ms: string | number }>(
+    ch,
+    `SELECT ${DELTA_COLUMNS.filter((c) => c !== 'timestamp').join(', ')},
+            toUnixTimestamp64Milli(timestamp) AS timestamp_ms,
+            toUInt32(toUnixTimestamp(toStartOfHour(timestamp))) AS hour
+     FROM calls
+     WHERE (project_id, toStartOfHour(timestamp), id) IN
+           (SELECT tupleElement(k, 1), toDateTime(tupleElement(k, 3), 'UTC'), tupleElement(k, 2)
+            FROM (SELECT arrayJoin({keys:Array(Tuple(String, String, UInt32))}) AS k))`,
+    { tag: 'load.calls_lookup', params: { keys: candidates.map((k) => new TupleParam([k.project_id, k.id, Number(k.hour)])) } },
+  );
+  return rows.map(({ timestamp_ms, ...rest }) => ({ ...rest, version: Number(rest.version), timestamp: Number(timestamp_ms) }));
 }
 
 /** A replay after a crash between the corrections and the calls insert must not write -1 twice. */
