@@ -132,7 +132,7 @@ function isAncestor(node: TraceNode, parent: TraceNode, byId: Map<string, TraceN
   const seen = new Set<string>();
   for (let up: TraceNode | undefined = parent; up; ) {
     if (up === node) return true;
-    if (seen.has(up.id)) return true;
+    if (seen.has(up.id)) return false; // a cycle above, not through `node`
     seen.add(up.id);
     up = up.parent_id && up.parent_id !== traceId ? byId.get(up.parent_id) : undefined;
   }

@@ -6,3 +6,4 @@ export * from './plan.ts';
 export * from './get-metrics.ts';
 export * from './list-generations.ts';
 export * from './get-trace.ts';
+export * from './dashboard-queries.ts';

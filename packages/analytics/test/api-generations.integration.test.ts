@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClickHouse } from '@margin/clickhouse';
+import type { CallRow } from '@margin/core';
+import { handleGenerations, ZGenerationsResponse, type TGeneration } from '../src/api/index.ts';
+import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
+
+// 23 calls with many ties: costs in {0.1, 0.2, 0.000000001}, timestamps in 3 distinct values,
+// tokens and latency from small sets; one resent with a changed cost (counted once, newest copy).
+const calls: CallRow[] = Array.from({ length: 23 }, (_, i) =>
+  call({
+    id: `g${String(i).padStart(2, '0')}`,
+    timestamp: at(1, 10 + (i % 3)),
+    cost_total: ['0.1', '0.2', '0.000000001'][i % 3]!,
+    input_tokens: (i % 4) * 100,
+    output_tokens: (i % 2) * 50,
+    duration_ms: (i % 5) * 10,
+    model: i % 2 === 0 ? 'gpt-4o' : 'gpt-4o-mini',
+    tags: i % 3 === 0 ? ['a'] : [],
+  }),
+);
+
+describe('GET /api/public/generations handler', () => {
+  let ch: ClickHouse;
+  const get = async (query: string) => {
+    const result = await handleGenerations(new URLSearchParams(query), { ch, projectId: 'p1' });
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    return ZGenerationsResponse.parse(result.body);
+  };
+  async function allPages(query: string, limit: number): Promise<{ rows: TGeneration[]; pages: number }> {
+    const rows: TGeneration[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await get(`${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.data.length).toBeLessThanOrEqual(limit);
+      rows.push(...page.data);
+      cursor = page.next_cursor;
+      pages++;
+    } while (cursor);
+    return { rows, pages };
+  }
+  beforeAll(async () => {
+    ch = await freshClickHouse('api-generations');
+    await insertCalls(ch, [call({ ...calls[0]!, cost_total: '9', version: 1 }), call({ id: 'other', project_id: 'p2' })]);
+    await insertCalls(ch, calls);
+  });
+  afterAll(async () => {
+    await ch.close();
+  });
+
+  const sortValue: Record<string, (g: TGeneration) => number | string> = {
+    cost: (g) => g.cost.total,
+    timestamp: (g) => g.timestamp,
+    total_tokens: (g) => g.usage.total_tokens,
+    latency: (g) => g.duration_ms,
+  };
+  for (const order of Object.keys(sortValue)) {
+    for (const limit of [1, 4, 7, 100]) {
+      it(`pages by ${order}, ${limit} a page: every call once, no gaps, largest first, ties by id`, async () => {
+        const { rows, pages } = await allPages(`order_by=${order}`, limit);
+        expect(rows.map((r) => r.id).sort()).toEqual(calls.map((c) => c.id).sort());
+        expect(pages).toBe(Math.ceil(23 / limit));
+        const key = sortValue[order]!;
+        for (let i = 1; i < rows.length; i++) {
+          const [a, b] = [key(rows[i - 1]!), key(rows[i]!)];
+          expect(a >= b).toBe(true);
+          if (a === b) expect(rows[i - 1]!.id > rows[i]!.id).toBe(true);
+        }
+      });
+    }
+  }
+
+  it('shows the newest copy of a resent call, with money as numbers and tokens', async () => {
+    const { data } = await get('order_by=cost&limit=100');
+    const g00 = data.find((g) => g.id === 'g00')!;
+    expect(g00.cost.total).toBe(0.1);
+    expect(data[data.length - 1]!.cost.total).toBe(0.000000001);
+    expect(g00).toMatchObject({ model: 'gpt-4o', usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 }, timestamp: '2026-01-01T10:00:00.000Z' });
+  });
+
+  it('filters like the metrics and limits to [from, to)', async () => {
+    const { data } = await get(`from=2026-01-01T10:00:00Z&to=2026-01-01T11:00:00Z&model=gpt-4o&tag=a&limit=100`);
+    const expected = calls.filter((c) => c.timestamp === at(1, 10) && c.model === 'gpt-4o' && c.tags.includes('a')).map((c) => c.id);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(data.map((g) => g.id).sort()).toEqual(expected.sort());
+  });
+
+  it('answers 400 naming the parameter', async () => {
+    const cases: [string, RegExp][] = [
+      ['order_by=price', /^order_by: must be one of/],
+      ['limit=101', /^limit: must be an integer from 1 to 100/],
+      ['limit=0', /^limit: /],
+      ['limit=ten', /^limit: /],
+      ['cursor=bm9wZQ', /^cursor: /],
+      ['from=yesterday', /^from: not an RFC 3339/],
+      ['from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', /^to: must be after from/],
+      ['sort=cost', /^sort: unknown parameter/],
+    ];
+    const cost = await get('order_by=cost&limit=1');
+    cases.push([`order_by=latency&cursor=${cost.next_cursor}`, /^cursor: not a cursor of a page ordered by latency/]);
+    for (const [query, message] of cases) {
+      const result = await handleGenerations(new URLSearchParams(query), { ch, projectId: 'p1' });
+      expect(result.status, query).toBe(400);
+      expect((result.body as { error: { message: string } }).error.message, query).toMatch(message);
+    }
+  });
+});
