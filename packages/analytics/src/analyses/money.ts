@@ -18,9 +18,11 @@ export const roundUsd = (value: Dec | string): Dec => new Dec(value).toDecimalPl
 /** The edge: a USD amount as a JSON number, rounded to 1e-9 (half up). */
 export const usd = (value: Dec | string): number => Number(roundUsd(value).toFixed(USD_PLACES));
 
-/** numerator / denominator as a JSON number, null when the denominator is zero (as every metric). */
+/**
+ * numerator / denominator as a JSON number, null when the denominator is zero: the metrics' ratio
+ * (toFloat64(num) / toFloat64(den)), so an analysis and a metric answer the same double.
+ */
 export function ratio(numerator: Dec | string | number, denominator: Dec | string | number): number | null {
-  const den = new Dec(denominator);
-  if (den.isZero()) return null;
-  return Number(new Dec(numerator).div(den).toSignificantDigits(15));
+  const den = Number(String(denominator));
+  return den === 0 ? null : Number(String(numerator)) / den;
 }
