@@ -169,9 +169,10 @@ describe('attribute families', () => {
     expect(spans.map((r) => r.id)).toEqual([outer.spanContext().spanId]);
   });
 
-  it('counts only the innermost of nested spans that repeat the same usage', async () => {
+  it.each(['batch', 'simple'] as const)('counts only the innermost of nested spans that repeat the same usage (%s export)', async (processor) => {
     const project = await createProject(h.db);
-    const s = sender(project, 'proto', 'batch');
+    // `simple` exports each span as it ends: the call, then its ancestors in later requests.
+    const s = sender(project, 'proto', processor);
     const usage = { 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 50, 'gen_ai.usage.output_tokens': 5 };
     const wrapper = child(s.tracer, undefined, 'my-llm-wrapper', usage);
     const agent = child(s.tracer, wrapper, 'invoke_agent planner', { ...usage, 'gen_ai.operation.name': 'invoke_agent' });

@@ -16,20 +16,23 @@ export function createCallMemory(maxEntries = 100_000): CallMemory {
   const bound = <T>(collection: Map<string, T> | Set<string>) => {
     while (collection.size > maxEntries) collection.delete(collection.keys().next().value as string);
   };
+  const markAncestors = (traceId: string, spanId: string) => {
+    let current = parents.get(`${traceId}:${spanId}`);
+    for (let depth = 0; current && depth < 256; depth++) {
+      covered.add(`${traceId}:${current}`);
+      current = parents.get(`${traceId}:${current}`);
+    }
+    bound(covered);
+  };
   return {
     rememberParent(traceId, spanId, parentSpanId) {
       if (!parentSpanId) return;
       parents.set(`${traceId}:${spanId}`, parentSpanId);
       bound(parents);
+      // A span between a call and a wrapper that comes later: pass the coverage on up.
+      if (covered.has(`${traceId}:${spanId}`)) markAncestors(traceId, spanId);
     },
-    markAncestors(traceId, spanId) {
-      let current = parents.get(`${traceId}:${spanId}`);
-      for (let depth = 0; current && depth < 256; depth++) {
-        covered.add(`${traceId}:${current}`);
-        current = parents.get(`${traceId}:${current}`);
-      }
-      bound(covered);
-    },
+    markAncestors,
     isCovered: (traceId, spanId) => covered.has(`${traceId}:${spanId}`),
   };
 }
