@@ -22,7 +22,7 @@ export const OFFLINE_FEATURES: readonly FeatureName[] = ['extract.invoice'];
 
 export interface FeatureContext extends TraceContext {
   start: number;
-  /** The spike day: screening.rubric was switched to the premium model by mistake. */
+  /** The spike day: support.answer was switched to the premium model by mistake. */
   spike: boolean;
 }
 
@@ -83,7 +83,8 @@ function score(ctx: FeatureContext, at: number, value: number, observationId: st
 
 function supportAnswer(ctx: FeatureContext): void {
   const { random } = ctx;
-  const model = pickModel(random, [['sonnet', 0.65], ['gpt4o', 0.32], ['opus', 0.03]]);
+  // On the spike day a config change sent every support answer to the premium model.
+  const model = ctx.spike ? 'opus' : pickModel(random, [['sonnet', 0.65], ['gpt4o', 0.32], ['opus', 0.03]]);
   const retrieval = span(ctx, { name: 'retrieve.docs', kind: 'retrieval', timestamp: ctx.start, duration_ms: random.int(40, 220) });
   let at = retrieval.timestamp + retrieval.duration_ms;
   let history = random.chance(0.4) ? 0 : size(random, 1500, 0.8);
@@ -114,12 +115,11 @@ function supportAnswer(ctx: FeatureContext): void {
 
 function screeningRubric(ctx: FeatureContext): void {
   const { random } = ctx;
-  const model: DemoModelKey = ctx.spike ? 'opus' : 'sonnet';
   const { row, end } = callWithRetries(
     ctx,
     spec({
       name: 'screening.rubric',
-      model,
+      model: 'sonnet',
       // The same 2,800-token rubric on every call and no cache: the caching opportunity.
       anatomy: anatomy({ system: size(random, 2800, 0.03), retrieval: size(random, 600, 0.3), userInput: size(random, 1800, 0.5) }),
       outputTokens: size(random, 450, 0.4),
@@ -128,7 +128,7 @@ function screeningRubric(ctx: FeatureContext): void {
     ctx.start,
   );
   if (row?.status === 'ok' && random.chance(0.4)) {
-    score(ctx, end, Math.min(1, Math.max(0, (model === 'opus' ? 0.9 : 0.82) + 0.08 * random.normal())), row.id);
+    score(ctx, end, Math.min(1, Math.max(0, 0.82 + 0.08 * random.normal())), row.id);
   }
 }
 
