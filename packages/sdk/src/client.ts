@@ -128,9 +128,12 @@ export class Margin {
     }
     if (this.draining) return;
     this.draining = this.drain().finally(() => {
+      // A kick that came after the loop's last check but before this point found it still running.
+      const all = this.sendAll && this.queue.length > 0;
       this.draining = null;
       this.sendAll = false;
-      if (this.queue.length > 0 && !this.timer && !this.closed) this.armTimer();
+      if (all || this.queue.length >= this.options.flushAt) this.kick(all);
+      else if (this.queue.length > 0 && !this.timer && !this.closed) this.armTimer();
     });
   }
 

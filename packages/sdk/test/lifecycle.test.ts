@@ -65,6 +65,23 @@ describe('flush and shutdown', () => {
     expect(margin.stats()).toMatchObject({ sent: 5, dropped: 1, queued: 0 });
   });
 
+  it('delivers each event exactly once, in order, while recording overlaps slow sends', async () => {
+    api = await startApiServer(async (request, index) => {
+      await new Promise((resolve) => setTimeout(resolve, index % 3 === 0 ? 15 : 1));
+      return acceptAll(request, index);
+    });
+    const { margin, errors } = testClient(api, { flushAt: 7, flushIntervalMs: 10 }, clients);
+    const ids: string[] = [];
+    for (let round = 0; round < 40; round += 1) {
+      for (let i = 0; i < (round % 5) + 1; i += 1) ids.push(margin.trace({ id: `o-${round}-${i}` }));
+      await new Promise((resolve) => setTimeout(resolve, round % 4));
+    }
+    await margin.flush();
+    expect(errors).toEqual([]);
+    expect(api.events().map((e) => e.id)).toEqual(ids);
+    expect(margin.stats()).toMatchObject({ queued: 0, inFlight: 0, sent: ids.length });
+  });
+
   it('a full queue refuses new events (the oldest stay) and counts them as dropped', async () => {
     api = await startApiServer();
     const { margin, errors } = testClient(api, { maxQueueSize: 5, flushAt: 100 }, clients);
