@@ -15,11 +15,7 @@ export const MAX_EVENT_BYTES = MAX_BODY_BYTES - ENVELOPE_BYTES;
  * Removes from the front of `queue` the longest run of events that fits one request and returns it.
  * An event larger than MAX_EVENT_BYTES never reaches the queue (the client refuses it).
  */
-export function takeBatch(
-  queue: SerializedEvent[],
-  maxEvents = MAX_EVENTS_PER_REQUEST,
-  maxBytes = MAX_BODY_BYTES,
-): SerializedEvent[] {
+export function takeBatch(queue: SerializedEvent[], maxEvents = MAX_EVENTS_PER_REQUEST, maxBytes = MAX_BODY_BYTES): SerializedEvent[] {
   let bytes = ENVELOPE_BYTES;
   let count = 0;
   for (const event of queue) {

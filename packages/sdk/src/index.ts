@@ -20,9 +20,5 @@ export {
   type OpenAIResponsesStreamAccumulator,
   type OpenAIResponsesStreamEventLike,
 } from './helpers/openai-responses-stream.ts';
-export {
-  accumulateAnthropicStream,
-  type AnthropicStreamAccumulator,
-  type AnthropicStreamEventLike,
-} from './helpers/anthropic-stream.ts';
+export { accumulateAnthropicStream, type AnthropicStreamAccumulator, type AnthropicStreamEventLike } from './helpers/anthropic-stream.ts';
 export type { StreamOptions } from './helpers/stream-clock.ts';

@@ -54,12 +54,16 @@ describe('the 207 answer', () => {
       status: 207,
       body: { successes: [], errors: request.body.events.map((e) => ({ id: e.id, status: 400, message: 'no' })) },
     }));
-    const { margin } = testClient(api, {
-      flushAt: 2,
-      onError: () => {
-        throw new Error('handler bug');
+    const { margin } = testClient(
+      api,
+      {
+        flushAt: 2,
+        onError: () => {
+          throw new Error('handler bug');
+        },
       },
-    }, clients);
+      clients,
+    );
     for (let i = 0; i < 6; i += 1) margin.trace({ id: `t-${i}` });
     await margin.flush();
     expect(api.events()).toHaveLength(6);

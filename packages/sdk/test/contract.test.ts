@@ -82,7 +82,12 @@ describe('events the server accepts', () => {
       fromOpenAIResponses({
         model: 'o3-mini',
         status: 'completed',
-        usage: { input_tokens: 81, input_tokens_details: { cached_tokens: 0 }, output_tokens: 1035, output_tokens_details: { reasoning_tokens: 832 } },
+        usage: {
+          input_tokens: 81,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: 1035,
+          output_tokens_details: { reasoning_tokens: 832 },
+        },
       }),
     );
     margin.generation(
@@ -96,7 +101,10 @@ describe('events the server accepts', () => {
     openaiStream.add({ model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 10, completion_tokens: 1 } });
     margin.generation(openaiStream.toGeneration({ trace_id: traceId, output: openaiStream.text }));
     const anthropicStream = accumulateAnthropicStream();
-    anthropicStream.add({ type: 'message_start', message: { model: 'claude-haiku-4-5', usage: { input_tokens: 5, cache_read_input_tokens: 2048, output_tokens: 1 } } });
+    anthropicStream.add({
+      type: 'message_start',
+      message: { model: 'claude-haiku-4-5', usage: { input_tokens: 5, cache_read_input_tokens: 2048, output_tokens: 1 } },
+    });
     anthropicStream.add({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'Yes' } });
     anthropicStream.add({ type: 'message_delta', usage: { output_tokens: 3 } });
     margin.generation(anthropicStream.toGeneration());

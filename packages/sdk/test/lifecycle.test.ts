@@ -114,7 +114,9 @@ describe('process exit', () => {
 
   it('retries at exit too: the process stays up until the batch is through', async () => {
     api = await startApiServer((request, index) =>
-      index === 0 ? { status: 503, headers: { 'retry-after': '0' }, body: { error: { code: 'unavailable', message: 'busy' } } } : acceptAll(request, index),
+      index === 0
+        ? { status: 503, headers: { 'retry-after': '0' }, body: { error: { code: 'unavailable', message: 'busy' } } }
+        : acceptAll(request, index),
     );
     const code = await runExitScript({ MARGIN_TEST_URL: api.url, MARGIN_TEST_COUNT: '20' });
     expect(code).toBe(0);

@@ -37,8 +37,21 @@ describe('objects typed by the official SDKs', () => {
     });
 
     const chunks: OpenAI.Chat.ChatCompletionChunk[] = [
-      { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4.1', choices: [{ index: 0, delta: { content: 'ok' }, finish_reason: null }] },
-      { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4.1', choices: [], usage: { prompt_tokens: 9, completion_tokens: 1, total_tokens: 10 } },
+      {
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'gpt-4.1',
+        choices: [{ index: 0, delta: { content: 'ok' }, finish_reason: null }],
+      },
+      {
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'gpt-4.1',
+        choices: [],
+        usage: { prompt_tokens: 9, completion_tokens: 1, total_tokens: 10 },
+      },
     ];
     const stream = accumulateOpenAIStream();
     for (const chunk of chunks) stream.add(chunk);
@@ -63,7 +76,15 @@ describe('objects typed by the official SDKs', () => {
     });
 
     const events = [
-      { type: 'response.output_text.delta', delta: 'ok', item_id: 'm', output_index: 0, content_index: 0, sequence_number: 1, logprobs: [] },
+      {
+        type: 'response.output_text.delta',
+        delta: 'ok',
+        item_id: 'm',
+        output_index: 0,
+        content_index: 0,
+        sequence_number: 1,
+        logprobs: [],
+      },
       { type: 'response.completed', response, sequence_number: 2 },
     ] as OpenAI.Responses.ResponseStreamEvent[];
     const stream = accumulateOpenAIResponsesStream();
@@ -87,7 +108,11 @@ describe('objects typed by the official SDKs', () => {
 
     const events: Anthropic.RawMessageStreamEvent[] = [
       { type: 'message_start', message },
-      { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 9 } } as Anthropic.RawMessageDeltaEvent,
+      {
+        type: 'message_delta',
+        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        usage: { output_tokens: 9 },
+      } as Anthropic.RawMessageDeltaEvent,
     ];
     const stream = accumulateAnthropicStream();
     for (const event of events) stream.add(event);

@@ -113,7 +113,9 @@ describe('retries', () => {
 
   it('halves a batch the server finds too large (413) until it fits', async () => {
     api = await startApiServer((request, index) =>
-      request.body.events.length > 2 ? { status: 413, body: { error: { code: 'too_large', message: 'max 2' } } } : acceptAll(request, index),
+      request.body.events.length > 2
+        ? { status: 413, body: { error: { code: 'too_large', message: 'max 2' } } }
+        : acceptAll(request, index),
     );
     const { margin, errors } = testClient(api, {}, clients);
     for (let i = 0; i < 5; i += 1) margin.trace({ id: `h-${i}` });

@@ -171,8 +171,14 @@ describe('accumulateOpenAIResponsesStream', () => {
       [10_120, { type: 'response.created', sequence_number: 0, response: { ...final, status: 'in_progress', usage: null } }],
       [10_130, { type: 'response.in_progress', sequence_number: 1, response: { ...final, status: 'in_progress', usage: null } }],
       [10_140, { type: 'response.output_item.added', sequence_number: 2, output_index: 0, item: { type: 'message' } }],
-      [10_610, { type: 'response.output_text.delta', sequence_number: 3, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hi' }],
-      [10_630, { type: 'response.output_text.delta', sequence_number: 4, item_id: 'msg_1', output_index: 0, content_index: 0, delta: ' there' }],
+      [
+        10_610,
+        { type: 'response.output_text.delta', sequence_number: 3, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Hi' },
+      ],
+      [
+        10_630,
+        { type: 'response.output_text.delta', sequence_number: 4, item_id: 'msg_1', output_index: 0, content_index: 0, delta: ' there' },
+      ],
       [10_700, { type: 'response.output_text.done', sequence_number: 5, text: 'Hi there' }],
       [10_720, { type: 'response.completed', sequence_number: 6, response: final }],
     ] as const;
@@ -195,7 +201,10 @@ describe('accumulateOpenAIResponsesStream', () => {
 
   it('reports response.failed as an error', () => {
     const stream = accumulateOpenAIResponsesStream();
-    stream.add({ type: 'response.failed', response: { ...final, status: 'failed', error: { code: 'server_error', message: 'boom' }, usage: null } });
+    stream.add({
+      type: 'response.failed',
+      response: { ...final, status: 'failed', error: { code: 'server_error', message: 'boom' }, usage: null },
+    });
     expect(stream.toGeneration()).toMatchObject({ status: 'error', error_message: 'boom' });
     expect(stream.hasUsage).toBe(false);
   });
