@@ -12,8 +12,18 @@ export interface ApiAnswer {
 
 const invalid = (message: string): ApiAnswer => ({ status: 400, body: { error: { code: 'invalid_parameter', message } } });
 
-/** The first problem of a failed parse, as a sentence that names the parameter. */
-export function describeIssue(error: z.ZodError): string {
+/** The value at `path` in `input`, undefined where the path leaves it. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** The first problem of a failed parse of `input`, as a sentence that names the parameter. */
+export function describeIssue(error: z.ZodError, input: unknown): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid parameters';
   const path = issue.path.map(String).join('.');
@@ -21,7 +31,7 @@ export function describeIssue(error: z.ZodError): string {
     const names = issue.keys.map((key) => (path ? `${path}.${key}` : key));
     return `unknown parameter${names.length > 1 ? 's' : ''}: ${names.join(', ')}`;
   }
-  if (issue.code === 'invalid_type' && (issue.input === undefined || issue.message.includes('received undefined'))) {
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
     return `missing parameter: ${path}`;
   }
   return `invalid parameter ${path || '(body)'}: ${issue.message}`;
@@ -46,7 +56,7 @@ export async function handleAnalysis(name: string, searchParams: URLSearchParams
     params[key] = value;
   }
   const parsed = analysis.schema.safeParse(params);
-  if (!parsed.success) return invalid(describeIssue(parsed.error));
+  if (!parsed.success) return invalid(describeIssue(parsed.error, params));
   // The function parses again from the raw strings: each analysis is callable on its own.
   return answer(() => analysis.run(ctx, params as never));
 }
@@ -55,6 +65,6 @@ export async function handleAnalysis(name: string, searchParams: URLSearchParams
 export async function handleWhatIf(body: unknown, ctx: AnalysisContext): Promise<ApiAnswer> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return invalid('the body must be a JSON object {from, to, scenario}');
   const parsed = ZWhatIfBody.safeParse(body);
-  if (!parsed.success) return invalid(describeIssue(parsed.error));
+  if (!parsed.success) return invalid(describeIssue(parsed.error, body));
   return answer(() => whatIf(ctx, body as never));
 }
