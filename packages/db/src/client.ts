@@ -1,13 +1,11 @@
 // The one relational-store factory: PGlite (embedded Postgres, on disk) when no URL is given, a
 // Postgres server through `pg` otherwise; both behind the same Prisma client and the same raw SQL.
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
-import fs from 'node:fs';
-import path from 'node:path';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { describePgError, redactUrl } from './pg-errors.ts';
+import { leasePglite } from './pglite-instances.ts';
 
 export interface DbOptions {
   /** `postgresql://user:pass@host:5432/db`; unset: PGlite in `pgliteDir`. */
@@ -102,45 +100,13 @@ async function createPostgresDb(databaseUrl: string): Promise<Db> {
 
 // ---------- PGlite ----------
 
-interface SharedPglite {
-  ready: Promise<PGlite>;
-  users: number;
-}
-
-// A Next.js build can load this module twice in one process; two PGlite instances on one
-// directory would corrupt it, so instances live on globalThis, keyed by directory, counted by users.
-const registryKey = Symbol.for('margin.db.pglite-instances');
-const registry: Map<string, SharedPglite> = ((globalThis as Record<symbol, unknown>)[registryKey] ??= new Map<
-  string,
-  SharedPglite
->()) as Map<string, SharedPglite>;
-
 async function createPgliteDb(dir: string): Promise<Db> {
-  const inMemory = dir.startsWith('memory://');
-  const key = inMemory ? `${dir}#${Math.random()}` : path.resolve(dir);
-  let shared = registry.get(key);
-  if (!shared) {
-    if (!inMemory) fs.mkdirSync(key, { recursive: true });
-    const ready = PGlite.create(inMemory ? undefined : key);
-    shared = { ready, users: 0 };
-    registry.set(key, shared);
-    ready.catch(() => registry.delete(key));
-  }
-  shared.users += 1;
-  let pglite: PGlite;
-  try {
-    pglite = await shared.ready;
-  } catch (error) {
-    shared.users -= 1;
-    throw new Error(`Cannot open the embedded Postgres in ${key}: ${(error as Error).message}`, { cause: error });
-  }
+  const { pglite, release } = await leasePglite(dir);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   const sql: DbSql = {
     exec: async (text) => void (await pglite.exec(text)),
     query: async <Row,>(text: string, params?: unknown[]) => (await pglite.query<Row>(text, params)).rows,
   };
-  let closed = false;
-  const entry = shared;
   return {
     prisma,
     kind: 'pglite',
@@ -154,14 +120,8 @@ async function createPgliteDb(dir: string): Promise<Db> {
         }),
       ),
     close: async () => {
-      if (closed) return;
-      closed = true;
       await prisma.$disconnect();
-      entry.users -= 1;
-      if (entry.users === 0 && registry.get(key) === entry) {
-        registry.delete(key);
-        await pglite.close();
-      }
+      await release();
     },
   };
 }

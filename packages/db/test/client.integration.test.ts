@@ -1,9 +1,11 @@
-// The store factory: one PGlite per directory per process, and fast, specific errors for a bad DATABASE_URL.
+// The store factory: one PGlite per directory (shared in a process, refused to a second one), and fast, specific errors for a bad DATABASE_URL.
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { createDb } from '../src/client.ts';
 import { TEST_DATABASE_URL } from './pg-test-database.ts';
 
@@ -40,6 +42,25 @@ describe('createDb on PGlite', () => {
     const c = await createDb({ pgliteDir: dir });
     expect(await c.query('SELECT count(*)::int AS n FROM t')).toEqual([{ n: 2 }]);
     await c.close();
+  });
+
+  it('refuses a directory that another process has open, and takes over a stale lock', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-client-'));
+    dirs.push(dir);
+    const db = await createDb({ pgliteDir: dir });
+    const tsx = path.resolve(import.meta.dirname, '../../../node_modules/.bin/tsx');
+    const script = `import { createDb } from ${JSON.stringify(path.resolve(import.meta.dirname, '../src/client.ts'))};
+      createDb({ pgliteDir: ${JSON.stringify(dir)} }).then(() => console.log('opened'), (e) => console.log(e.message));`;
+    const { stdout } = await promisify(execFile)(tsx, ['--eval', script], { cwd: os.tmpdir(), timeout: 60_000 });
+    expect(stdout).toContain(`The embedded Postgres in ${dir} is in use by another process (pid ${process.pid})`);
+    await db.close();
+    expect(fs.existsSync(path.join(dir, 'margin-pglite.pid'))).toBe(false);
+
+    // A pid file left by a process that died does not block the directory.
+    fs.writeFileSync(path.join(dir, 'margin-pglite.pid'), '999999999');
+    const again = await createDb({ pgliteDir: dir });
+    expect(fs.readFileSync(path.join(dir, 'margin-pglite.pid'), 'utf8')).toBe(String(process.pid));
+    await again.close();
   });
 
   it('runs a transaction on one connection and rolls it back on error', async () => {
