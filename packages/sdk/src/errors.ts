@@ -1,7 +1,7 @@
 // The one error type the SDK hands to `onError`: what went wrong and which events it concerns.
 
 export type MarginErrorKind =
-  /** The server refused a whole request (4xx other than 408/413/429), or a 413 for a lone event. */
+  /** The server refused a whole request (4xx other than 408/413/429, or 413 for a lone event), or the event could not be serialised to JSON. */
   | 'rejected'
   /** The 207 answer listed this event under `errors` (e.g. a field of the wrong type). */
   | 'event_rejected'
