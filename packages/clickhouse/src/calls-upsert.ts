@@ -78,30 +78,30 @@ export async function planCalls(ch: ClickHouse, calls: readonly CallRow[]): Prom
  */
 async function lookupCopies(ch: ClickHouse, calls: readonly CallRow[]): Promise<ExistingCopy[]> {
   const wanted = new Set(calls.map((c) => keyOf(c.project_id, c.id)));
-  const projects = [...new Set(calls.map((c) => c.project_id))];
-  const keys = await queryRows<{ project_id: string; id: string; hour: number }>(
+  const keys = await queryRows<{ project_id: string; id_hash: string; hour: number }>(
     ch,
-    `SELECT k.project_id AS project_id, ids.id AS id, toUInt32(k.hour) AS hour
-     FROM call_keys AS k
-     INNER JOIN (SELECT arrayJoin({ids:Array(String)}) AS id, sipHash64(id) AS id_hash) AS ids ON k.id_hash = ids.id_hash
-     WHERE k.project_id IN {projects:Array(String)}
-       AND k.id_hash IN (SELECT sipHash64(arrayJoin({ids:Array(String)})))`,
-    { tag: 'load.call_keys_lookup', params: { projects, ids: calls.map((c) => c.id) } },
+    `SELECT project_id, toString(id_hash) AS id_hash, toUInt32(hour) AS hour
+     FROM call_keys
+     WHERE project_id IN {projects:Array(String)} AND id_hash IN (SELECT sipHash64(arrayJoin({ids:Array(String)})))`,
+    { tag: 'load.call_keys_lookup', params: { projects: [...new Set(calls.map((c) => c.project_id))], ids: calls.map((c) => c.id) } },
   );
-  const candidates = keys.filter((k) => wanted.has(keyOf(k.project_id, k.id)));
-  if (candidates.length === 0) return [];
+  if (keys.length === 0) return [];
+  // Rows of the hours that hold a matching hash; the exact (project, id) check below drops collisions.
+  const hours = [...new Map(keys.map((k) => [`${k.project_id}\u0000${k.hour}`, new TupleParam([k.project_id, Number(k.hour)])])).values()];
   const rows = await queryRows<Omit<ExistingCopy, 'timestamp' | 'version'> & { version: string; timestamp_ms: string | number }>(
     ch,
     `SELECT ${DELTA_COLUMNS.filter((c) => c !== 'timestamp').join(', ')},
             toUnixTimestamp64Milli(timestamp) AS timestamp_ms,
             toUInt32(toUnixTimestamp(toStartOfHour(timestamp))) AS hour
      FROM calls
-     WHERE (project_id, toStartOfHour(timestamp), id) IN
-           (SELECT tupleElement(k, 1), toDateTime(tupleElement(k, 3), 'UTC'), tupleElement(k, 2)
-            FROM (SELECT arrayJoin({keys:Array(Tuple(String, String, UInt32))}) AS k))`,
-    { tag: 'load.calls_lookup', params: { keys: candidates.map((k) => new TupleParam([k.project_id, k.id, Number(k.hour)])) } },
+     WHERE (project_id, toStartOfHour(timestamp)) IN
+           (SELECT tupleElement(k, 1), toDateTime(tupleElement(k, 2), 'UTC') FROM (SELECT arrayJoin({hours:Array(Tuple(String, UInt32))}) AS k))
+       AND sipHash64(id) IN (SELECT toUInt64(arrayJoin({hashes:Array(String)})))`,
+    { tag: 'load.calls_lookup', params: { hours, hashes: [...new Set(keys.map((k) => k.id_hash))] } },
   );
-  return rows.map(({ timestamp_ms, ...rest }) => ({ ...rest, version: Number(rest.version), timestamp: Number(timestamp_ms) }));
+  return rows
+    .filter((row) => wanted.has(keyOf(row.project_id, row.id)))
+    .map(({ timestamp_ms, ...rest }) => ({ ...rest, version: Number(rest.version), timestamp: Number(timestamp_ms) }));
 }
 
 /** A replay after a crash between the corrections and the calls insert must not write -1 twice. */

@@ -44,6 +44,8 @@ export class Loader {
   private readonly events = new EventEmitter();
   /** The plan of a load that failed part-way: a retry of the same range must not plan again. */
   private pending: { from: number; end: number; plan: CallsPlan } | undefined;
+  /** The next range, read and parsed while ClickHouse inserts the current one. */
+  private prefetched: { from: number; read: ReturnType<EventLog['read']> } | undefined;
   private counters: LoaderStats = { loadedRows: 0, loads: 0, lastLoadMs: 0, lastLoadRows: 0 };
   private readonly batchRows: number;
   private readonly delayMs: number;
@@ -73,8 +75,15 @@ export class Loader {
     const from = this.log.checkpoint;
     if (from >= this.log.end) return false;
     const started = performance.now();
-    const { records, end } = await this.log.read(from, this.batchRows);
+    const read = this.prefetched?.from === from ? this.prefetched.read : this.log.read(from, this.batchRows);
+    this.prefetched = undefined;
+    const { records, end } = await read;
     if (records.length === 0) return false;
+    if (end < this.log.end) {
+      const next = this.log.read(end, this.batchRows);
+      next.catch(() => undefined); // a failed prefetch is read again, and fails, in the next load
+      this.prefetched = { from: end, read: next };
+    }
     const batch: RowBatch = { calls: [], spans: [], traces: [], scores: [] };
     let rows = 0;
     for (const record of records) {
