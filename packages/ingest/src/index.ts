@@ -2,6 +2,7 @@
 // route shares; mounted by apps/ingest and apps/web.
 export * from './auth/index.ts';
 export * from './router.ts';
+export * from './create-ingestion.ts';
 export * from './ingest-events.ts';
 export * from './http/respond.ts';
 export { readBody, parseJson, MAX_BODY_BYTES } from './http/read-body.ts';

@@ -29,7 +29,7 @@ const send = (headers: Record<string, string>, body: unknown = { events: [event(
 
 describe('authentication', () => {
   it('answers 401 without a key, with an unknown key and with a public key of another key', async () => {
-    for (const headers of [{}, { authorization: 'Bearer sk-mg-nope' }, { authorization: 'Token abc' }]) {
+    for (const headers of [{}, { authorization: 'Bearer sk-mg-nope' }, { authorization: 'Token abc' }] as Record<string, string>[]) {
       const response = await send(headers);
       expect(response.status).toBe(401);
       expect(response.json.error.code).toBe('unauthorized');
@@ -138,6 +138,6 @@ describe('limits', () => {
     expect(notFound.status).toBe(404);
     const wrongMethod = await fetch(`${h.url}/api/public/events`, { headers: bearer(project) });
     expect(wrongMethod.status).toBe(405);
-    expect((await wrongMethod.json()).error.code).toBe('method_not_allowed');
+    expect(((await wrongMethod.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
   });
 });

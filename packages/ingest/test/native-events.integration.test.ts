@@ -102,7 +102,7 @@ describe('POST /api/public/events', () => {
     expect(calls.before).toMatchObject({ price_source: 'unknown', cost_total: '0' });
     // 1000 × 2e-6 + 200 × 10e-6 = 0.004
     expect(calls.after).toMatchObject({ price_source: 'project', cost_total: '0.004' });
-    const listed = await fetch(`${h.url}/api/public/models`, { headers: bearer(own) }).then((r) => r.json());
+    const listed = (await fetch(`${h.url}/api/public/models`, { headers: bearer(own) }).then((r) => r.json())) as { data: Record<string, unknown>[] };
     expect(listed.data).toHaveLength(1);
     expect(listed.data[0]).toMatchObject({ model_name: 'acme-large', input_price: '2', output_price: '10', cache_read_price: '0.5' });
     const invalid = await postJson(`${h.url}/api/public/models`, { model_name: 'x', match_pattern: '(', input_price: 1, output_price: 1 }, bearer(own));
