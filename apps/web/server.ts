@@ -8,6 +8,7 @@ import next from 'next';
 import { ConfigError, StartupError, loadConfig, openStores, resolveAuthSecret, type Stores } from '@margin/runtime';
 import { createApiHandler } from './server/api.ts';
 import { readInitVariables, runInitialSetup } from './server/init.ts';
+import { offerDemoProject } from './server/demo.ts';
 import { setRuntime } from './server/runtime.ts';
 
 const appDir = path.dirname(fileURLToPath(import.meta.url));
@@ -19,7 +20,10 @@ async function main(): Promise<void> {
   const stores: Stores = await openStores(config);
   const authSecret = resolveAuthSecret(config.env.AUTH_SECRET, config.dataDir);
   await runInitialSetup(stores, init);
+  await offerDemoProject(stores, config);
   setRuntime({ stores, authSecret });
+  // next-auth derives its URLs from the request's host (tests and containers pick their own ports).
+  process.env.AUTH_TRUST_HOST ??= 'true';
 
   const app = next({ dev, dir: appDir, hostname: config.host, port: config.port });
   await app.prepare();
