@@ -42,17 +42,17 @@ describe('analyses API', () => {
 
   it('answers 400 naming an unknown analysis or parameter', async () => {
     const cases: [string, Record<string, string> | URLSearchParams, RegExp][] = [
-      ['nope', range, /unknown analysis: nope/],
-      ['model-mix', { ...range, colour: 'red' }, /unknown parameter: colour/],
-      ['model-mix', { from: range.from }, /missing parameter: to/],
-      ['model-mix', { ...range, from: 'yesterday' }, /invalid parameter from/],
-      ['model-mix', { from: range.to, to: range.from }, /invalid parameter to: must be after from/],
-      ['spend-bridge', { month: '2026-13' }, /invalid parameter month/],
-      ['spend-bridge', {}, /missing parameter: month/],
-      ['prompt-anatomy', { ...range, group_by: 'user_id' }, /invalid parameter group_by/],
-      ['efficiency', range, /missing parameter: score/],
-      ['forecast', { month: '2026-03', as_of: 'now' }, /invalid parameter as_of/],
-      ['waste', new URLSearchParams([['from', range.from], ['from', range.from], ['to', range.to]]), /parameter from given more than once/],
+      ['nope', range, /^nope: unknown analysis; one of spend-bridge, model-mix/],
+      ['model-mix', { ...range, colour: 'red' }, /^colour: unknown parameter/],
+      ['model-mix', { from: range.from }, /^to: required/],
+      ['model-mix', { ...range, from: 'yesterday' }, /^from: not an RFC 3339 date-time/],
+      ['model-mix', { from: range.to, to: range.from }, /^to: must be after from/],
+      ['spend-bridge', { month: '2026-13' }, /^month: expected a month as YYYY-MM/],
+      ['spend-bridge', {}, /^month: required/],
+      ['prompt-anatomy', { ...range, group_by: 'user_id' }, /^group_by: expected name, model or name,model; got user_id/],
+      ['efficiency', range, /^score: required/],
+      ['forecast', { month: '2026-03', as_of: 'now' }, /^as_of: not an RFC 3339/],
+      ['waste', new URLSearchParams([['from', range.from], ['from', range.from], ['to', range.to]]), /^from: given more than once/],
     ];
     for (const [name, params, message] of cases) {
       const answer = await handleAnalysis(name, params instanceof URLSearchParams ? params : qs(params), ctx());
@@ -65,13 +65,13 @@ describe('analyses API', () => {
     const ok = await handleWhatIf({ ...range, scenario: { batch: { names: ['feature'] } } }, ctx());
     expect(ok).toEqual({ status: 200, body: { data: { baseline_spend: 0.0025, scenario_spend: 0.00125, savings: 0.00125, matching_requests: 1 } } });
     const cases: [unknown, RegExp][] = [
-      ['[]', /body must be a JSON object/],
-      [{ ...range, scenario: { route: { from_model: 'gpt-4o', to_model: 'gpt-4o-mini', share: 2 } } }, /invalid parameter scenario\.route\.share/],
-      [{ ...range, scenario: { route: { from_model: 'gpt-4o', to_model: 'no-such-model-xyz', share: 1 } } }, /invalid parameter scenario\.route\.to_model: no price is known for model no-such-model-xyz/],
-      [{ ...range, scenario: { teleport: {} } }, /unknown parameter: scenario\.teleport/],
-      [{ ...range, scenario: { cache: { name: 'x', prefix_tokens: 1.5 } } }, /invalid parameter scenario\.cache\.prefix_tokens/],
-      [{ ...range, scenario: {} }, /invalid parameter scenario: expected exactly one of route, batch or cache/],
-      [{ from: range.from, scenario: { batch: { names: ['a'] } } }, /missing parameter: to/],
+      ['[]', /^body: expected a JSON object/],
+      [{ ...range, scenario: { route: { from_model: 'gpt-4o', to_model: 'gpt-4o-mini', share: 2 } } }, /^scenario\.route\.share: /],
+      [{ ...range, scenario: { route: { from_model: 'gpt-4o', to_model: 'no-such-model-xyz', share: 1 } } }, /^scenario\.route\.to_model: no price is known for model no-such-model-xyz/],
+      [{ ...range, scenario: { teleport: {} } }, /^scenario\.teleport: unknown parameter/],
+      [{ ...range, scenario: { cache: { name: 'x', prefix_tokens: 1.5 } } }, /^scenario\.cache\.prefix_tokens: /],
+      [{ ...range, scenario: {} }, /^scenario: expected exactly one of route, batch or cache/],
+      [{ from: range.from, scenario: { batch: { names: ['a'] } } }, /^to: required/],
     ];
     for (const [body, message] of cases) {
       const answer = await handleWhatIf(body, ctx());

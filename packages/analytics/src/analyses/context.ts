@@ -16,8 +16,8 @@ export interface AnalysisContext {
 export class AnalysisParameterError extends Error {
   constructor(
     readonly parameter: string,
-    message: string,
+    readonly what: string,
   ) {
-    super(`${parameter}: ${message}`);
+    super(`${parameter}: ${what}`);
   }
 }

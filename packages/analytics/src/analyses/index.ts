@@ -24,7 +24,7 @@ export * from './what-if.ts';
 export { modelRates, type ModelRates } from './pricer.ts';
 
 export interface AnalysisDefinition {
-  schema: z.ZodType;
+  schema: z.ZodObject;
   run: (ctx: AnalysisContext, params: never) => Promise<unknown>;
 }
 

@@ -1,20 +1,9 @@
 // Parameter schemas shared by the analyses: a time range, a month, and how both become SQL parameters.
 import { z } from 'zod';
+import { ZTimestamp } from '../api/query-params.ts';
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-/** An RFC 3339 instant, as epoch milliseconds. */
-export const ZInstant = z
-  .string()
-  .regex(RFC3339, 'expected an RFC 3339 date-time, e.g. 2026-01-31T00:00:00Z')
-  .transform((value, ctx) => {
-    const ms = Date.parse(value);
-    if (Number.isNaN(ms)) {
-      ctx.addIssue({ code: 'custom', message: 'expected an RFC 3339 date-time, e.g. 2026-01-31T00:00:00Z' });
-      return z.NEVER;
-    }
-    return ms;
-  });
+/** An RFC 3339 instant with a zone, as epoch milliseconds: the same parser as the metrics API. */
+export const ZInstant = ZTimestamp;
 
 /** A UTC month `YYYY-MM`, as its first instant and the first instant of the next month (epoch ms). */
 export const ZMonth = z
