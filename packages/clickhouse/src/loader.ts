@@ -40,6 +40,8 @@ export class Loader {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Cuts the batching delay short: flush and drain want the load now. */
+  private hurry: (() => void) | undefined;
   private busy: Promise<unknown> = Promise.resolve();
   private readonly events = new EventEmitter();
   /** The plan of a load that failed part-way: a retry of the same range must not plan again. */
@@ -123,7 +125,16 @@ export class Loader {
       if (this.log.checkpoint >= this.log.end) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
-        if (!this.stopping) await sleep(this.delayMs);
+        if (!this.stopping) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, this.delayMs);
+            this.hurry = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.hurry = undefined;
+        }
         continue;
       }
       try {
@@ -158,6 +169,7 @@ export class Loader {
         this.log.on('advanced', done);
         this.events.on('load-error', failed);
         this.wake?.();
+        this.hurry?.();
       });
     }
   }
@@ -166,6 +178,7 @@ export class Loader {
   async drain(): Promise<void> {
     this.stopping = true;
     this.wake?.();
+    this.hurry?.();
     await this.loop;
     this.log.off('durable', this.onDurable);
     this.running = false;

@@ -23,7 +23,12 @@ export async function createEventWriter(options: EventWriterOptions): Promise<Ev
   const { ch, dir, segmentBytes, maxBacklogBytes, maxBacklogRows, ...loaderOptions } = options;
   const log = await EventLog.open({ dir, segmentBytes, maxBacklogBytes, maxBacklogRows });
   const loader = new Loader(ch, log, loaderOptions);
-  await loader.replay();
+  try {
+    await loader.replay();
+  } catch (error) {
+    await log.close();
+    throw error;
+  }
   loader.start();
   let closing: Promise<void> | undefined;
   return {
