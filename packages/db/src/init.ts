@@ -165,5 +165,6 @@ export async function ensureInitialSetup(db: Db, init: InitialSetup): Promise<In
     }
 
     return { userId: user.id, orgId: org.id, projectId: project.id, apiKeyId: apiKey.id, changed };
-  });
+    // Replicas starting together queue on the lock: give them longer than Prisma's 5 s default.
+  }, { timeout: 30_000, maxWait: 10_000 });
 }
