@@ -23,7 +23,10 @@ export function migrationFolderName(name: string, existing: string[], now = new 
   if (!slug) throw new Error(`"${name}" is not a usable migration name (use letters and digits)`);
   let stamp = now.toISOString().replace(/\D/g, '').slice(0, 14);
   // Keep folders in order even if two migrations land in one second or the clock went back.
-  const last = existing.map((folder) => folder.slice(0, 14)).sort().at(-1);
+  const last = existing
+    .map((folder) => folder.slice(0, 14))
+    .sort()
+    .at(-1);
   if (last && /^\d{14}$/.test(last) && stamp <= last) stamp = String(BigInt(last) + 1n);
   return `${stamp}_${slug}`;
 }

@@ -1,7 +1,11 @@
 // Computes the SQL that takes the database built by the existing migrations to schema.prisma, with
 // Prisma's schema engine compiled to wasm over throw-away in-memory PGlite databases (no native engine).
 import { PGlite } from '@electric-sql/pglite';
-import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import {
+  bindMigrationAwareSqlAdapterFactory,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -8,11 +8,13 @@ import path from 'node:path';
 import { MIGRATION_LOCK_TOML, readMigrationFiles } from '../src/migration-files.ts';
 
 // Our tsconfig has no DOM lib, which is where TypeScript declares WebAssembly; Node has it at run time.
-const wasmRuntime = (globalThis as unknown as {
-  WebAssembly: {
-    instantiate(bytes: Uint8Array, imports: Record<string, object>): Promise<{ instance: { exports: Record<string, unknown> } }>;
-  };
-}).WebAssembly;
+const wasmRuntime = (
+  globalThis as unknown as {
+    WebAssembly: {
+      instantiate(bytes: Uint8Array, imports: Record<string, object>): Promise<{ instance: { exports: Record<string, unknown> } }>;
+    };
+  }
+).WebAssembly;
 
 let engineModule: Promise<typeof engineGlue> | undefined;
 

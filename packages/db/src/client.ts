@@ -67,20 +67,24 @@ async function createPostgresDb(databaseUrl: string): Promise<Db> {
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const sql: DbSql = {
     exec: async (text) => void (await pool.query(text)),
-    query: async <Row,>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as Row[],
+    query: async <Row>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as Row[],
   };
   return {
     prisma,
     kind: 'postgres',
     ...sql,
-    ping: async () => pool.query('SELECT 1').then(() => true, () => false),
+    ping: async () =>
+      pool.query('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
     transaction: async (fn) => {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
         const result = await fn({
           exec: async (text) => void (await client.query(text)),
-          query: async <Row,>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as Row[],
+          query: async <Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as Row[],
         });
         await client.query('COMMIT');
         return result;
@@ -105,18 +109,22 @@ async function createPgliteDb(dir: string): Promise<Db> {
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   const sql: DbSql = {
     exec: async (text) => void (await pglite.exec(text)),
-    query: async <Row,>(text: string, params?: unknown[]) => (await pglite.query<Row>(text, params)).rows,
+    query: async <Row>(text: string, params?: unknown[]) => (await pglite.query<Row>(text, params)).rows,
   };
   return {
     prisma,
     kind: 'pglite',
     ...sql,
-    ping: async () => pglite.query('SELECT 1').then(() => true, () => false),
+    ping: async () =>
+      pglite.query('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
     transaction: (fn) =>
       pglite.transaction((tx) =>
         fn({
           exec: async (text) => void (await tx.exec(text)),
-          query: async <Row,>(text: string, params?: unknown[]) => (await tx.query<Row>(text, params)).rows,
+          query: async <Row>(text: string, params?: unknown[]) => (await tx.query<Row>(text, params)).rows,
         }),
       ),
     close: async () => {

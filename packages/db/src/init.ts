@@ -2,14 +2,7 @@
 // after every start, created once and then found again (CONTRACT.md, "Start-up").
 import type { Db } from './client.ts';
 import { Role } from './generated/prisma/client.ts';
-import {
-  PUBLIC_KEY_PREFIX,
-  SECRET_KEY_PREFIX,
-  displaySecretKey,
-  hashPassword,
-  hashSecretKey,
-  verifyPassword,
-} from './keys.ts';
+import { PUBLIC_KEY_PREFIX, SECRET_KEY_PREFIX, displaySecretKey, hashPassword, hashSecretKey, verifyPassword } from './keys.ts';
 
 export interface InitialSetup {
   orgName: string;
@@ -92,79 +85,81 @@ export async function ensureInitialSetup(db: Db, init: InitialSetup): Promise<In
 
   // scrypt takes tens of milliseconds: do it before the transaction, and only when needed.
   const existingUser = await db.prisma.user.findUnique({ where: { email } });
-  const passwordMatches =
-    existingUser?.passwordHash != null && (await verifyPassword(init.userPassword, existingUser.passwordHash));
+  const passwordMatches = existingUser?.passwordHash != null && (await verifyPassword(init.userPassword, existingUser.passwordHash));
   const newPasswordHash = passwordMatches ? null : await hashPassword(init.userPassword);
 
-  return db.prisma.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${INIT_LOCK_KEY})`);
-    const changed: string[] = [];
+  return db.prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${INIT_LOCK_KEY})`);
+      const changed: string[] = [];
 
-    let user = await tx.user.findUnique({ where: { email } });
-    if (!user) {
-      user = await tx.user.create({ data: { email, passwordHash: newPasswordHash ?? (await hashPassword(init.userPassword)) } });
-      changed.push('user');
-    } else if (newPasswordHash) {
-      // The variables are the declared state: a changed MARGIN_INIT_USER_PASSWORD resets the password.
-      user = await tx.user.update({ where: { id: user.id }, data: { passwordHash: newPasswordHash } });
-      changed.push('user password');
-    }
+      let user = await tx.user.findUnique({ where: { email } });
+      if (!user) {
+        user = await tx.user.create({ data: { email, passwordHash: newPasswordHash ?? (await hashPassword(init.userPassword)) } });
+        changed.push('user');
+      } else if (newPasswordHash) {
+        // The variables are the declared state: a changed MARGIN_INIT_USER_PASSWORD resets the password.
+        user = await tx.user.update({ where: { id: user.id }, data: { passwordHash: newPasswordHash } });
+        changed.push('user password');
+      }
 
-    let org = await tx.organization.findFirst({
-      where: { name: init.orgName, memberships: { some: { userId: user.id, role: Role.OWNER } } },
-      orderBy: { createdAt: 'asc' },
-    });
-    if (!org) {
-      org = await tx.organization.create({ data: { name: init.orgName } });
-      changed.push('org');
-    }
-
-    const membership = await tx.membership.findUnique({ where: { orgId_userId: { orgId: org.id, userId: user.id } } });
-    if (!membership) {
-      await tx.membership.create({ data: { orgId: org.id, userId: user.id, role: Role.OWNER } });
-      changed.push('membership');
-    } else if (membership.role !== Role.OWNER) {
-      await tx.membership.update({ where: { id: membership.id }, data: { role: Role.OWNER } });
-      changed.push('membership role');
-    }
-
-    let project = await tx.project.findFirst({
-      where: { orgId: org.id, name: init.projectName },
-      orderBy: { createdAt: 'asc' },
-    });
-    if (!project) {
-      project = await tx.project.create({ data: { orgId: org.id, name: init.projectName } });
-      changed.push('project');
-    }
-
-    let apiKey = await tx.apiKey.findUnique({ where: { publicKey: init.publicKey } });
-    if (apiKey && apiKey.projectId !== project.id) {
-      throw new Error(`${INIT_ENV_VARS.publicKey} ${init.publicKey} already belongs to another project`);
-    }
-    const sameSecret = await tx.apiKey.findUnique({ where: { hashedSecretKey } });
-    if (sameSecret && sameSecret.publicKey !== init.publicKey) {
-      throw new Error(`${INIT_ENV_VARS.secretKey} is already the secret of another key (${sameSecret.publicKey})`);
-    }
-    if (!apiKey) {
-      apiKey = await tx.apiKey.create({
-        data: {
-          projectId: project.id,
-          publicKey: init.publicKey,
-          hashedSecretKey,
-          displaySecretKey: displaySecretKey(init.secretKey),
-          note: 'Created from MARGIN_INIT_* variables',
-        },
+      let org = await tx.organization.findFirst({
+        where: { name: init.orgName, memberships: { some: { userId: user.id, role: Role.OWNER } } },
+        orderBy: { createdAt: 'asc' },
       });
-      changed.push('api key');
-    } else if (apiKey.hashedSecretKey !== hashedSecretKey) {
-      apiKey = await tx.apiKey.update({
-        where: { id: apiKey.id },
-        data: { hashedSecretKey, displaySecretKey: displaySecretKey(init.secretKey) },
-      });
-      changed.push('api key secret');
-    }
+      if (!org) {
+        org = await tx.organization.create({ data: { name: init.orgName } });
+        changed.push('org');
+      }
 
-    return { userId: user.id, orgId: org.id, projectId: project.id, apiKeyId: apiKey.id, changed };
-    // Replicas starting together queue on the lock: give them longer than Prisma's 5 s default.
-  }, { timeout: 30_000, maxWait: 10_000 });
+      const membership = await tx.membership.findUnique({ where: { orgId_userId: { orgId: org.id, userId: user.id } } });
+      if (!membership) {
+        await tx.membership.create({ data: { orgId: org.id, userId: user.id, role: Role.OWNER } });
+        changed.push('membership');
+      } else if (membership.role !== Role.OWNER) {
+        await tx.membership.update({ where: { id: membership.id }, data: { role: Role.OWNER } });
+        changed.push('membership role');
+      }
+
+      let project = await tx.project.findFirst({
+        where: { orgId: org.id, name: init.projectName },
+        orderBy: { createdAt: 'asc' },
+      });
+      if (!project) {
+        project = await tx.project.create({ data: { orgId: org.id, name: init.projectName } });
+        changed.push('project');
+      }
+
+      let apiKey = await tx.apiKey.findUnique({ where: { publicKey: init.publicKey } });
+      if (apiKey && apiKey.projectId !== project.id) {
+        throw new Error(`${INIT_ENV_VARS.publicKey} ${init.publicKey} already belongs to another project`);
+      }
+      const sameSecret = await tx.apiKey.findUnique({ where: { hashedSecretKey } });
+      if (sameSecret && sameSecret.publicKey !== init.publicKey) {
+        throw new Error(`${INIT_ENV_VARS.secretKey} is already the secret of another key (${sameSecret.publicKey})`);
+      }
+      if (!apiKey) {
+        apiKey = await tx.apiKey.create({
+          data: {
+            projectId: project.id,
+            publicKey: init.publicKey,
+            hashedSecretKey,
+            displaySecretKey: displaySecretKey(init.secretKey),
+            note: 'Created from MARGIN_INIT_* variables',
+          },
+        });
+        changed.push('api key');
+      } else if (apiKey.hashedSecretKey !== hashedSecretKey) {
+        apiKey = await tx.apiKey.update({
+          where: { id: apiKey.id },
+          data: { hashedSecretKey, displaySecretKey: displaySecretKey(init.secretKey) },
+        });
+        changed.push('api key secret');
+      }
+
+      return { userId: user.id, orgId: org.id, projectId: project.id, apiKeyId: apiKey.id, changed };
+      // Replicas starting together queue on the lock: give them longer than Prisma's 5 s default.
+    },
+    { timeout: 30_000, maxWait: 10_000 },
+  );
 }

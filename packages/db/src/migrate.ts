@@ -91,10 +91,7 @@ export async function migrateDb(db: Db, options: MigrateOptions = {}): Promise<M
           cause: error,
         });
       }
-      await tx.query(
-        `UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1`,
-        [id],
-      );
+      await tx.query(`UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1`, [id]);
       return 'applied';
     });
     if (outcome === 'applied') result.applied.push(migration.name);

@@ -12,8 +12,7 @@ import { TEST_DATABASE_URL } from './pg-test-database.ts';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
-const registry = () =>
-  (globalThis as Record<symbol, unknown>)[Symbol.for('margin.db.pglite-instances')] as Map<string, unknown>;
+const registry = () => (globalThis as Record<symbol, unknown>)[Symbol.for('margin.db.pglite-instances')] as Map<string, unknown>;
 
 describe('createDb on PGlite', () => {
   it('shares one instance per directory, even across two copies of the module', async () => {

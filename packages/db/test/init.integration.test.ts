@@ -105,9 +105,7 @@ describe('ensureInitialSetup', () => {
     const init = setup();
     await ensureInitialSetup(db, init);
     const before = await counts();
-    await expect(ensureInitialSetup(db, { ...init, projectName: 'Another project' })).rejects.toThrow(
-      /already belongs to another project/,
-    );
+    await expect(ensureInitialSetup(db, { ...init, projectName: 'Another project' })).rejects.toThrow(/already belongs to another project/);
     expect(await counts()).toEqual(before);
   });
 });

@@ -43,8 +43,7 @@ interface HistoryRow {
   logs: string | null;
 }
 
-const history = (db: Db) =>
-  db.query<HistoryRow>('SELECT * FROM "_prisma_migrations" ORDER BY migration_name');
+const history = (db: Db) => db.query<HistoryRow>('SELECT * FROM "_prisma_migrations" ORDER BY migration_name');
 
 const tableExists = async (db: Db, table: string) =>
   (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = $1`, [table]))[0]!.n === 1;
@@ -144,10 +143,11 @@ export function migrationCases(open: () => Promise<OpenedStore>): void {
     it('refuses to go on past a migration Prisma left failed, and says how to resolve it', async () => {
       const { db } = await fresh();
       await migrateDb(db);
-      await db.query(
-        `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, logs) VALUES ($1, $2, $3, 'boom')`,
-        ['00000000-0000-4000-8000-000000000000', 'x'.repeat(64), '29990101000000_extra'],
-      );
+      await db.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name, logs) VALUES ($1, $2, $3, 'boom')`, [
+        '00000000-0000-4000-8000-000000000000',
+        'x'.repeat(64),
+        '29990101000000_extra',
+      ]);
       const dir = migrationsWith({ '29990101000000_extra': 'CREATE TABLE "extra" ("id" INTEGER);' });
 
       await expect(migrateDb(db, { migrationsDir: dir })).rejects.toThrow(/prisma migrate resolve --rolled-back 29990101000000_extra/);

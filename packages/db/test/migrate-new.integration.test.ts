@@ -58,7 +58,13 @@ describe('migrate:new', { timeout: 300_000 }, () => {
     const added = fs.readdirSync(migrations).filter((name) => !before.includes(name));
     expect(added).toHaveLength(1);
     expect(added[0]).toMatch(/^\d{14}_add_project_slug$/);
-    expect(added[0]! > before.filter((name) => /^\d{14}_/.test(name)).sort().at(-1)!).toBe(true);
+    expect(
+      added[0]! >
+        before
+          .filter((name) => /^\d{14}_/.test(name))
+          .sort()
+          .at(-1)!,
+    ).toBe(true);
     expect(stdout).toContain(`${added[0]}/migration.sql`);
     const sql = fs.readFileSync(path.join(migrations, added[0]!, 'migration.sql'), 'utf8');
     expect(sql).toMatch(/ALTER TABLE "projects" ADD COLUMN\s+"slug_text" TEXT;/);
@@ -68,7 +74,9 @@ describe('migrate:new', { timeout: 300_000 }, () => {
     const db = await createDb({ pgliteDir: 'memory://' });
     try {
       expect((await migrateDb(db, { migrationsDir: migrations })).applied.at(-1)).toBe(added[0]);
-      const columns = await db.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'projects' AND column_name = 'slug_text'`);
+      const columns = await db.query(
+        `SELECT 1 FROM information_schema.columns WHERE table_name = 'projects' AND column_name = 'slug_text'`,
+      );
       expect(columns).toHaveLength(1);
     } finally {
       await db.close();
@@ -77,7 +85,7 @@ describe('migrate:new', { timeout: 300_000 }, () => {
     expect(again.stdout).toMatch(/^no changes/m);
   });
 
-  it('starts a migrations folder with Prisma\'s lock file and refuses a missing name', async () => {
+  it("starts a migrations folder with Prisma's lock file and refuses a missing name", async () => {
     const { schema } = tempCopy();
     const migrations = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-empty-migrations-'));
 
