@@ -11,7 +11,8 @@ import zlib from 'node:zlib';
 import { EventEmitter } from 'node:events';
 import type { RowBatch } from '@margin/core';
 import { readCheckpoint, writeCheckpoint } from './log-checkpoint.ts';
-import { listSegments, scanSegment, segmentPath, type LogRecord } from './log-segment.ts';
+import { acquireDirLock, releaseDirLock } from './log-lock.ts';
+import { MAX_RECORD_BYTES, listSegments, scanSegment, segmentPath, type LogRecord } from './log-segment.ts';
 
 export const HEADER_BYTES = 12;
 
@@ -109,6 +110,7 @@ export class EventLog extends EventEmitter {
   /** Reads the checkpoint, validates every unloaded record and cuts a torn tail. */
   private async recover(): Promise<void> {
     await fsp.mkdir(this.dir, { recursive: true });
+    await acquireDirLock(this.dir);
     this.checkpointOffset = (await readCheckpoint(this.dir)).offset;
     const bases = await listSegments(this.dir);
     let end = this.checkpointOffset;
@@ -168,7 +170,9 @@ export class EventLog extends EventEmitter {
     if (this.closed) return Promise.reject(new Error('event log is closed'));
     if (this.failed) return Promise.reject(this.failed);
     const rows = batchRows(batch);
-    const record = encodeRecord(Buffer.from(JSON.stringify(batch)), rows);
+    const payload = Buffer.from(JSON.stringify(batch));
+    if (payload.length > MAX_RECORD_BYTES) return Promise.reject(new RangeError(`batch of ${payload.length} bytes exceeds the log's record limit`));
+    const record = encodeRecord(payload, rows);
     const backlog = this.stats();
     if (backlog.backlogBytes + record.length > this.maxBacklogBytes || backlog.backlogRows + rows > this.maxBacklogRows) {
       const retryAfterSeconds = Math.min(60, Math.max(1, Math.ceil(backlog.backlogRows / Math.max(1, this.loadRate))));
@@ -286,6 +290,7 @@ export class EventLog extends EventEmitter {
     while (this.committing) await new Promise((resolve) => this.once('idle', resolve));
     await this.active?.close();
     this.active = undefined;
+    await releaseDirLock(this.dir);
   }
 }
 

@@ -8,7 +8,7 @@ import type { RowBatch } from '@margin/core';
 const HEADER_BYTES = 12;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Larger than any batch ingestion accepts (5 MB bodies): a bigger length is a corrupt header. */
-const MAX_RECORD_BYTES = 256 * 1024 * 1024;
+export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
 export interface LogRecord {
   /** Parsed only when reading for the loader; recovery checks checksums alone. */

@@ -96,4 +96,16 @@ describe('event log', () => {
     expect(reopened.stats().backlogBytes).toBe(0);
     await reopened.close();
   });
+
+  it('refuses a second open of a directory in use, and takes over the lock of a dead process', async () => {
+    const dir = tempDir();
+    const log = await EventLog.open({ dir });
+    await expect(EventLog.open({ dir })).rejects.toThrow(/already open/);
+    await log.close();
+    fs.writeFileSync(path.join(dir, 'LOCK'), String(process.ppid)); // a live process that is not us
+    await expect(EventLog.open({ dir })).rejects.toThrow(/in use by process/);
+    fs.writeFileSync(path.join(dir, 'LOCK'), '999999999'); // no such process
+    const reopened = await EventLog.open({ dir });
+    await reopened.close();
+  });
 });

@@ -23,8 +23,11 @@ afterAll(async () => {
 /** Runs the appending child until it has acknowledged `atLeast` appends, then SIGKILLs it. */
 function appendThenKill(dir: string, atLeast: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const tsx = path.resolve(here, '../../../node_modules/.bin/tsx');
-    const child = spawn(tsx, [path.join(here, 'fixtures/append-child.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // node itself with tsx's loader: the tsx CLI would run the script in a grandchild that a kill misses.
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures/append-child.ts'), dir], {
+      cwd: path.resolve(here, '../../..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let acked = 0;
     let buffered = '';
     let stderr = '';
@@ -40,6 +43,7 @@ function appendThenKill(dir: string, atLeast: number): Promise<number> {
       if (acked >= atLeast && child.exitCode === null && !child.killed) child.kill('SIGKILL');
     });
     child.on('exit', (code, signal) => {
+      // The appender itself is dead: its lock is stale and nothing appends after this point.
       if (signal === 'SIGKILL') resolve(acked);
       else reject(new Error(`child exited with ${code}: ${stderr}`));
     });
