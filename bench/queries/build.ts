@@ -1,0 +1,67 @@
+// Builds (once) a bench store of N demo calls: chDB under bench/.data, reused while N, seed and
+// period match, so timing runs do not pay for the load again.
+import { command, createClickHouse, migrateClickHouse, type ClickHouse } from '@margin/clickhouse';
+import { loadDemoDirect, type LoadDemoResult } from '@margin/analytics';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const BENCH_PROJECT = 'bench-project';
+/** A fixed end, so the same N and seed always give the same store. */
+export const BENCH_END = Date.UTC(2026, 10, 1);
+export const BENCH_MONTHS = 3;
+
+export interface BenchMeta {
+  calls: number;
+  seed: string;
+  end: number;
+  months: number;
+  load: LoadDemoResult;
+  builtAt: string;
+}
+
+export async function openBenchStore(
+  root: string,
+  calls: number,
+  seed: string,
+  log: (line: string) => void,
+): Promise<{ ch: ClickHouse; meta: BenchMeta; dir: string }> {
+  const dir = path.join(root, `queries-${calls}-${seed}`);
+  const metaFile = path.join(dir, 'meta.json');
+  if (fs.existsSync(metaFile)) {
+    const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as BenchMeta;
+    if (meta.calls === calls && meta.seed === seed && meta.end === BENCH_END && meta.months === BENCH_MONTHS) {
+      log(`reusing ${dir} (built ${meta.builtAt})`);
+      const ch = await createClickHouse({ dataDir: path.join(dir, 'ch') });
+      await migrateClickHouse(ch);
+      return { ch, meta, dir };
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const ch = await createClickHouse({ dataDir: path.join(dir, 'ch') });
+  await migrateClickHouse(ch);
+  log(`building ${calls.toLocaleString('en-US')} calls into ${dir}`);
+  let lastLog = 0;
+  const load = await loadDemoDirect({
+    ch,
+    projectId: BENCH_PROJECT,
+    calls,
+    months: BENCH_MONTHS,
+    seed,
+    end: BENCH_END,
+    onProgress: (p) => {
+      if (p.seconds - lastLog < 15 && p.calls < calls) return;
+      lastLog = p.seconds;
+      log(`  ${p.calls.toLocaleString('en-US')} calls, ${Math.round(p.rows / p.seconds).toLocaleString('en-US')} rows/s`);
+    },
+  });
+  log(`loaded in ${load.seconds.toFixed(0)} s: ${Math.round(load.rowsPerSecond).toLocaleString('en-US')} rows/s (all tables), ${Math.round(load.calls / load.seconds).toLocaleString('en-US')} calls/s`);
+  const started = performance.now();
+  for (const table of ['calls', 'spans', 'traces', 'scores', 'calls_hourly', 'calls_daily_users', 'calls_daily_sessions']) {
+    await command(ch, `OPTIMIZE TABLE ${table} FINAL`, { tag: 'bench.optimize' });
+  }
+  log(`OPTIMIZE FINAL in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const meta: BenchMeta = { calls, seed, end: BENCH_END, months: BENCH_MONTHS, load, builtAt: new Date().toISOString() };
+  fs.writeFileSync(metaFile, JSON.stringify(meta, null, 2));
+  return { ch, meta, dir };
+}

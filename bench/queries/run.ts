@@ -1,0 +1,81 @@
+// `npx tsx bench/queries/run.ts [--calls 10000000] [--runs 15] [--warmup 2]`: builds (or reuses) a
+// store of N demo calls, times every dashboard and API query (p50/p95), and measures bytes per call
+// on disk per column. Prints a Markdown report and writes it to bench/.data/queries-<N>.md.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_DEMO_SEED } from '@margin/analytics';
+import { BENCH_PROJECT, openBenchStore } from './build.ts';
+import { tableBytes } from './bytes.ts';
+import { benchQueries } from './queries.ts';
+
+const TARGET_P95_MS = 300;
+const TARGET_BYTES_PER_CALL = 64;
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '2' },
+    seed: { type: 'string', default: DEFAULT_DEMO_SEED },
+    'data-dir': { type: 'string' },
+  },
+});
+const calls = Number(values.calls.replaceAll(/[_,]/g, ''));
+const runs = Number(values.runs);
+const warmup = Number(values.warmup);
+const root = values['data-dir'] ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.data');
+const log = (line: string) => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+const { ch, meta } = await openBenchStore(root, calls, values.seed, log);
+const from = meta.end - Math.round(meta.months * 30.4375) * 86_400_000 - 86_400_000;
+const queries = await benchQueries(ch, BENCH_PROJECT, from, meta.end);
+log(`timing ${queries.length} queries: ${warmup} warm-ups + ${runs} runs each, over all ${calls.toLocaleString('en-US')} calls`);
+
+const timings: { name: string; group: string; p50: number; p95: number; max: number }[] = [];
+for (const query of queries) {
+  for (let i = 0; i < warmup; i++) await query.run();
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await query.run();
+    ms.push(performance.now() - started);
+  }
+  ms.sort((a, b) => a - b);
+  timings.push({ name: query.name, group: query.group, p50: percentile(ms, 50), p95: percentile(ms, 95), max: ms[ms.length - 1]! });
+  log(`  ${query.name}: p50 ${percentile(ms, 50).toFixed(0)} ms, p95 ${percentile(ms, 95).toFixed(0)} ms`);
+}
+
+const tables = await Promise.all(['calls', 'spans', 'traces', 'scores'].map((table) => tableBytes(ch, table)));
+await ch.close();
+
+const calls_ = tables[0]!;
+const allBytes = tables.reduce((sum, t) => sum + t.bytesPerRow * t.rows, 0);
+const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+const lines = [
+  `### ${fmt(calls)} calls (${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)})`,
+  '',
+  `Command: \`npx tsx bench/queries/run.ts --calls ${calls}\` (${warmup} warm-ups, ${runs} timed runs per query, range = all ${meta.months} months).`,
+  `Load (direct, chDB): ${fmt(meta.load.calls)} calls + ${fmt(meta.load.spans)} spans + ${fmt(meta.load.traces)} traces + ${fmt(meta.load.scores)} scores in ${meta.load.seconds.toFixed(0)} s = ${fmt(meta.load.rowsPerSecond)} rows/s (${fmt(meta.load.calls / meta.load.seconds)} calls/s).`,
+  '',
+  '| query | group | p50 ms | p95 ms | max ms | ≤ 300 ms p95 |',
+  '| --- | --- | ---: | ---: | ---: | --- |',
+  ...timings.map((t) => `| ${t.name} | ${t.group} | ${t.p50.toFixed(0)} | ${t.p95.toFixed(0)} | ${t.max.toFixed(0)} | ${t.p95 <= TARGET_P95_MS ? 'yes' : '**no**'} |`),
+  '',
+  `Bytes per call on disk (calls table, after OPTIMIZE FINAL): **${calls_.bytesPerRow.toFixed(1)}** (target ≤ ${TARGET_BYTES_PER_CALL}); with spans, traces and scores: ${(allBytes / calls_.rows).toFixed(1)} per call.`,
+  '',
+  '| column | bytes/call | codec |',
+  '| --- | ---: | --- |',
+  ...calls_.columns.filter((c) => c.bytesPerRow >= 0.05).map((c) => `| ${c.column} | ${c.bytesPerRow.toFixed(2)} | ${c.codec || '(default)'} |`),
+  `| (${calls_.columns.filter((c) => c.bytesPerRow < 0.05).length} more columns under 0.05 each) | ${calls_.columns.filter((c) => c.bytesPerRow < 0.05).reduce((s, c) => s + c.bytesPerRow, 0).toFixed(2)} | |`,
+  '',
+  ...tables.slice(1).map((t) => `${t.table}: ${fmt(t.rows)} rows, ${t.bytesPerRow.toFixed(1)} bytes per row (${(t.bytesPerRow * t.rows / calls_.rows).toFixed(1)} per call).`),
+];
+const report = lines.join('\n');
+console.log(report);
+fs.mkdirSync(root, { recursive: true });
+fs.writeFileSync(path.join(root, `queries-${calls}.md`), report + '\n');
