@@ -6,7 +6,10 @@ import type { ClickHouseSettings } from '@clickhouse/client';
 import type { RowBatch } from '@margin/core';
 import type { ClickHouse } from './client.ts';
 import { applyCallsPlan, planCalls, type CallsPlan } from './calls-upsert.ts';
-import type { EventLog } from './event-log.ts';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { syncDir, type EventLog } from './event-log.ts';
+import type { LogRecord } from './log-segment.ts';
 import { SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS, insertCompact } from './table-columns.ts';
 
 export interface LoaderOptions {
@@ -17,6 +20,8 @@ export interface LoaderOptions {
   /** Pause after a failed load before the next try. */
   retryMs?: number;
   onError?: (error: unknown) => void;
+  /** Failed tries of one range before it is loaded record by record, and of one record before it is set aside. */
+  quarantineAfter?: number;
 }
 
 export interface LoaderStats {
@@ -24,6 +29,8 @@ export interface LoaderStats {
   loads: number;
   lastLoadMs: number;
   lastLoadRows: number;
+  /** Records ClickHouse refused as data, moved to `<log dir>/rejected/` so the rest keeps loading. */
+  rejectedRecords: number;
 }
 
 /** Loads one batch into every table; calls first, as they carry the corrections. */
@@ -48,7 +55,11 @@ export class Loader {
   private pending: { from: number; end: number; plan: CallsPlan } | undefined;
   /** The next range, read and parsed while ClickHouse inserts the current one. */
   private prefetched: { from: number; read: ReturnType<EventLog['read']> } | undefined;
-  private counters: LoaderStats = { loadedRows: 0, loads: 0, lastLoadMs: 0, lastLoadRows: 0 };
+  private counters: LoaderStats = { loadedRows: 0, loads: 0, lastLoadMs: 0, lastLoadRows: 0, rejectedRecords: 0 };
+  /** Up to this offset, load one record at a time: a batch there kept failing. */
+  private narrowUntil = 0;
+  private failures = { from: -1, end: -1, count: 0 };
+  private readonly quarantineAfter: number;
   private readonly batchRows: number;
   private readonly delayMs: number;
   private readonly retryMs: number;
@@ -63,6 +74,7 @@ export class Loader {
     this.batchRows = options.batchRows ?? 50_000;
     this.delayMs = options.delayMs ?? 50;
     this.retryMs = options.retryMs ?? 1000;
+    this.quarantineAfter = options.quarantineAfter ?? 5;
     this.onError = options.onError ?? ((error) => console.error('[margin] event log load failed:', error));
   }
 
@@ -77,11 +89,15 @@ export class Loader {
     const from = this.log.checkpoint;
     if (from >= this.log.end) return false;
     const started = performance.now();
-    const read = this.prefetched?.from === from ? this.prefetched.read : this.log.read(from, this.batchRows);
+    const narrow = from < this.narrowUntil;
+    const read = this.prefetched?.from === from && !narrow ? this.prefetched.read : this.log.read(from, narrow ? 1 : this.batchRows);
     this.prefetched = undefined;
-    const { records, end } = await read;
+    let { records, end } = await read;
     if (records.length === 0) return false;
-    if (end < this.log.end) {
+    if (narrow) {
+      records = records.slice(0, 1);
+      end = records[0]!.end;
+    } else if (end < this.log.end) {
       const next = this.log.read(end, this.batchRows);
       next.catch(() => undefined); // a failed prefetch is read again, and fails, in the next load
       this.prefetched = { from: end, read: next };
@@ -95,21 +111,64 @@ export class Loader {
       for (const score of record.batch.scores) batch.scores.push(score);
       rows += record.rows;
     }
-    if (this.pending?.from !== from || this.pending.end !== end) {
-      this.pending = { from, end, plan: await planCalls(this.ch, batch.calls) };
+    try {
+      if (this.pending?.from !== from || this.pending.end !== end) {
+        this.pending = { from, end, plan: await planCalls(this.ch, batch.calls) };
+      }
+      await loadBatch(this.ch, batch, {}, this.pending.plan);
+      await this.log.advance(end, rows);
+    } catch (error) {
+      const again = this.failures.from === from && this.failures.end === end;
+      this.failures = { from, end, count: again ? this.failures.count + 1 : 1 };
+      if (this.failures.count < this.quarantineAfter) throw error;
+      if (records.length > 1) {
+        this.narrowUntil = end; // find the record ClickHouse refuses
+        throw error;
+      }
+      if (!isDataError(error)) throw error;
+      await this.setAside(records[0]!, from, error);
+      return true;
     }
-    await loadBatch(this.ch, batch, {}, this.pending.plan);
-    await this.log.advance(end, rows);
     this.pending = undefined;
     const elapsedMs = performance.now() - started;
-    this.counters = { loadedRows: this.counters.loadedRows + rows, loads: this.counters.loads + 1, lastLoadMs: elapsedMs, lastLoadRows: rows };
+    this.counters = { ...this.counters, loadedRows: this.counters.loadedRows + rows, loads: this.counters.loads + 1, lastLoadMs: elapsedMs, lastLoadRows: rows };
     if (rows >= 1000) this.log.loadRate = rows / (elapsedMs / 1000);
     return true;
   }
 
+  /** Keeps a record ClickHouse refuses as data in `rejected/` (fsynced) and moves the checkpoint past it. */
+  private async setAside(record: LogRecord, from: number, error: unknown): Promise<void> {
+    const dir = path.join(this.log.dir, 'rejected');
+    await fsp.mkdir(dir, { recursive: true });
+    const handle = await fsp.open(path.join(dir, `${String(from).padStart(20, '0')}.json`), 'w');
+    try {
+      await handle.writeFile(JSON.stringify({ offset: from, error: String(error), batch: record.batch }));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await syncDir(dir);
+    await this.log.advance(record.end, record.rows);
+    this.pending = undefined;
+    this.counters.rejectedRecords++;
+    this.onError(new Error(`event log record at ${from} set aside in ${dir} after ${this.failures.count} failed loads: ${String(error)}`));
+  }
+
   /** Start-up: loads everything the log holds, before the server opens its port. */
   async replay(): Promise<void> {
-    while (await this.loadOnce());
+    await this.loadAll();
+  }
+
+  /** Loads until the log is empty; refused data ends in rejected/, any other error is thrown. */
+  private async loadAll(): Promise<void> {
+    for (;;) {
+      try {
+        if (!(await this.loadOnce())) return;
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        this.onError(error);
+      }
+    }
   }
 
   start(): void {
@@ -182,12 +241,18 @@ export class Loader {
     await this.loop;
     this.log.off('durable', this.onDurable);
     this.running = false;
-    while (await this.loadOnce());
+    await this.loadAll();
   }
 
   stats(): LoaderStats {
     return { ...this.counters };
   }
+}
+
+/** ClickHouse refused the rows themselves (retrying cannot help), not the connection or the disk. */
+function isDataError(error: unknown): boolean {
+  const text = `${(error as { type?: string }).type ?? ''} ${error instanceof Error ? error.message : String(error)}`;
+  return /CANNOT_PARSE|INCORRECT_DATA|TYPE_MISMATCH|DECIMAL_OVERFLOW|ARGUMENT_OUT_OF_BOUND|CANNOT_CONVERT_TYPE|CANNOT_READ|ILLEGAL_TYPE|VALUE_IS_OUT_OF_RANGE|UNKNOWN_ELEMENT|BAD_ARGUMENTS/.test(text);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -89,4 +89,24 @@ describe('loader', () => {
     expect(Number(raw[0]!.n)).toBe(30);
     await replay.close();
   });
+
+  it('sets aside a record ClickHouse refuses as data, and loads the records around it', async () => {
+    const dir = path.join(root, 'log-poison');
+    const log = await EventLog.open({ dir });
+    await log.append(callsBatch(Array.from({ length: 3 }, () => makeCall({ project_id: 'p-poison' }))));
+    await log.append(callsBatch([makeCall({ project_id: 'p-poison', id: 'bad', cost_total: 'not a number' })]));
+    await log.append(callsBatch(Array.from({ length: 2 }, () => makeCall({ project_id: 'p-poison' }))));
+    await log.close();
+
+    const errors: unknown[] = [];
+    const writer = await createEventWriter({ ch, dir, quarantineAfter: 2, retryMs: 5, onError: (error) => errors.push(error) });
+    expect(await countCalls('p-poison')).toBe(5);
+    const rejected = fs.readdirSync(path.join(dir, 'rejected'));
+    expect(rejected).toHaveLength(1);
+    const kept = JSON.parse(fs.readFileSync(path.join(dir, 'rejected', rejected[0]!), 'utf8')) as { batch: { calls: { id: string }[] } };
+    expect(kept.batch.calls.map((c) => c.id)).toEqual(['bad']);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(writer.stats().backlogRows).toBe(0);
+    await writer.close();
+  });
 });
