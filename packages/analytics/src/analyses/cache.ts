@@ -4,11 +4,12 @@
 // The repeated prefix of a (name, model) is estimated from the prompt anatomy: the smallest
 // system + tool-definition tokens over its calls that report them (the part stable across calls);
 // where no call reports them, the smallest input of its calls. Providers cache only prefixes of at
-// least 1,024 tokens (OpenAI, Anthropic), so shorter ones are no opportunity. The saving is
-// cache-savings-sql.ts's model (first call of each hour writes, later ones read) less what the calls
-// already read from cache, at each call's prices; largest first.
+// least 1,024 tokens (OpenAI, Anthropic), so shorter ones are no opportunity. The saving follows the
+// what-if's model (cache-savings-sql.ts: the first call of each hour writes the prefix, later ones
+// read it) at the calls' prices, less what the calls already saved by reading from cache; largest
+// first. It is computed from sums in one pass (see the query), where the what-if, over one feature,
+// picks each hour's first call exactly.
 import { z } from 'zod';
-import { cachingSavingsSql } from './cache-savings-sql.ts';
 import type { AnalysisContext } from './context.ts';
 import { metricColumns } from './metric-sql.ts';
 import { Dec, MILLION, ratio, usd } from './money.ts';
@@ -38,8 +39,6 @@ export interface CacheData {
   opportunities: CacheOpportunity[];
 }
 
-const COLUMNS = 'name, model, timestamp, id, input_tokens, cache_read_tokens, cache_write_tokens, input_price, cache_read_price, cache_write_price';
-
 export async function cacheAnalysis(ctx: AnalysisContext, input: TCacheParams): Promise<CacheData> {
   const params = ZCacheParams.parse(input);
   const sqlParams = rangeParams(ctx.projectId, params);
@@ -48,27 +47,34 @@ export async function cacheAnalysis(ctx: AnalysisContext, input: TCacheParams): 
     `SELECT ${metricColumns(['cache_hit_rate', 'cache_savings'])} FROM ${CALLS_IN_RANGE}`,
     { tag: 'analyses.cache.totals', params: sqlParams },
   );
-  const source = `(SELECT c.*, pr.prefix AS prefix
-      FROM (SELECT ${COLUMNS} FROM ${CALLS_IN_RANGE}) AS c
-      INNER JOIN prefixes AS pr ON c.name = pr.name AND c.model = pr.model)`;
+  // One pass of sums (no per-call "first of the hour", which costs an argMin per group): per (name,
+  // model, hour) the later calls' share of Σ (input − cache read price) is (n − 1)/n of it (exact
+  // when a model's price is the same within the hour), the hour pays the write surcharge unless it
+  // already wrote to cache, and the savings the calls already got from cache reads are subtracted.
   const rows = await queryAnalysis<{ name: string; model: string; requests: string; saving_micro: string; prefix: string; read_tokens: string; input_sum: string }>(
     ctx.ch,
-    `WITH prefixes AS (
-       SELECT name, model,
-              if(countIf(system_tokens + tool_definition_tokens > 0) > 0,
-                 least(minIf(toUInt64(system_tokens) + tool_definition_tokens, system_tokens + tool_definition_tokens > 0), toUInt64(min(input_tokens))),
-                 toUInt64(min(input_tokens))) AS prefix,
-              sum(cache_read_tokens) AS read_tokens, sum(input_tokens) AS input_sum
+    `SELECT name, model, sum(hour_requests) AS requests,
+            if(sum(anatomy_calls) > 0, least(minIf(anatomy_min, anatomy_calls > 0), min(input_min)), min(input_min)) AS prefix,
+            sum(hour_read) AS read_tokens, sum(hour_input) AS input_sum,
+            prefix * sum(later_diff) - sum(saved) - prefix * sum(write_rate) AS saving_micro
+     FROM (
+       WITH toDecimal128(input_price - cache_read_price, 9) AS diff
+       SELECT name, model, toStartOfHour(timestamp) AS hour, count() AS hour_requests,
+              countIf(system_tokens + tool_definition_tokens > 0) AS anatomy_calls,
+              minIf(toUInt64(system_tokens) + tool_definition_tokens, system_tokens + tool_definition_tokens > 0) AS anatomy_min,
+              toUInt64(min(input_tokens)) AS input_min,
+              sum(cache_read_tokens) AS hour_read, sum(input_tokens) AS hour_input,
+              sum(diff) * (hour_requests - 1) / hour_requests AS later_diff,
+              sum(toDecimal128(cache_read_tokens, 0) * diff) AS saved,
+              if(sum(cache_write_tokens) = 0,
+                 sum(toDecimal128(greatest(cache_write_price - input_price, toDecimal64(0, 9)), 9)) / hour_requests,
+                 toDecimal128(0, 9)) AS write_rate
        FROM ${CALLS_IN_RANGE}
-       GROUP BY name, model
-       HAVING prefix >= {min_prefix:UInt64} AND count() >= 2
+       GROUP BY name, model, hour
      )
-     SELECT s.name AS name, s.model AS model, s.requests AS requests, s.saving_micro AS saving_micro,
-            pr.prefix AS prefix, pr.read_tokens AS read_tokens, pr.input_sum AS input_sum
-     FROM (${cachingSavingsSql(source, 'prefix')}) AS s
-     INNER JOIN prefixes AS pr ON s.name = pr.name AND s.model = pr.model
-     WHERE s.saving_micro > 0
-     ORDER BY s.saving_micro DESC, name, model
+     GROUP BY name, model
+     HAVING prefix >= {min_prefix:UInt64} AND requests >= 2 AND saving_micro > 0
+     ORDER BY saving_micro DESC, name, model
      LIMIT ${MAX_OPPORTUNITIES}`,
     { tag: 'analyses.cache.opportunities', params: { ...sqlParams, min_prefix: MIN_CACHEABLE_PREFIX_TOKENS } },
   );

@@ -3,7 +3,7 @@
 // token buys.
 //
 // A score counts for the call its observation_id names; a score of a whole trace (no observation_id,
-// or one that is not a call in the range) counts once for every (name, model) with a call in that
+// or one that is not a call of that trace in the range) counts once for every (name, model) with a call in that
 // trace. A call without trace_id is a trace of its own (its id). Groups without a score are left out.
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
@@ -35,21 +35,25 @@ export async function efficiency(ctx: AnalysisContext, input: TEfficiencyParams)
   const params = ZEfficiencyParams.parse(input);
   const rows = await queryAnalysis<{ name: string; model: string; requests: string; total_tokens: string; scores: string; mean: number }>(
     ctx.ch,
-    `WITH
-       c AS (SELECT id, if(trace_id = '', id, trace_id) AS trace_key, name, model, toUInt64(input_tokens) + output_tokens AS tokens FROM ${CALLS_IN_RANGE}),
-       s AS (SELECT trace_id, observation_id, value FROM scores FINAL WHERE project_id = {projectId:String} AND name = {score:String}),
-       attributed AS (
-         SELECT c.name AS name, c.model AS model, s.value AS value
-         FROM s INNER JOIN c ON s.observation_id = c.id
-         UNION ALL
-         SELECT t.name AS name, t.model AS model, s.value AS value
-         FROM s INNER JOIN (SELECT DISTINCT trace_key, name, model FROM c) AS t ON s.trace_id = t.trace_key
-         WHERE s.observation_id = '' OR s.observation_id NOT IN (SELECT id FROM c)
-       )
+    // Two passes over calls: the groups' size, and the calls of scored traces (scores are the small
+    // side of the join). Each score then goes to its call's group or to every group of its trace.
+    `WITH s AS (SELECT trace_id, id AS score_id, observation_id, value FROM scores FINAL WHERE project_id = {projectId:String} AND name = {score:String})
      SELECT g.name AS name, g.model AS model, g.requests AS requests, g.total_tokens AS total_tokens, a.scores AS scores, a.mean AS mean
-     FROM (SELECT name, model, count() AS requests, sum(tokens) AS total_tokens FROM c GROUP BY name, model) AS g
-     INNER JOIN (SELECT name, model, count() AS scores, avg(value) AS mean FROM attributed GROUP BY name, model) AS a
-       ON g.name = a.name AND g.model = a.model
+     FROM (SELECT name, model, count() AS requests, sum(toUInt64(input_tokens) + output_tokens) AS total_tokens FROM ${CALLS_IN_RANGE} GROUP BY name, model) AS g
+     INNER JOIN (
+       SELECT group_key.1 AS name, group_key.2 AS model, count() AS scores, avg(score_value) AS mean
+       FROM (
+         SELECT s.trace_id, s.score_id, any(s.value) AS score_value,
+                countIf(c.id = s.observation_id) > 0 AS on_call,
+                anyIf((c.name, c.model), c.id = s.observation_id) AS call_group,
+                groupUniqArray((c.name, c.model)) AS trace_groups
+         FROM (SELECT id, if(trace_id = '', id, trace_id) AS trace_key, name, model FROM ${CALLS_IN_RANGE}) AS c
+         INNER JOIN s ON c.trace_key = s.trace_id
+         GROUP BY s.trace_id, s.score_id
+       )
+       ARRAY JOIN if(on_call, [call_group], trace_groups) AS group_key
+       GROUP BY name, model
+     ) AS a ON g.name = a.name AND g.model = a.model
      ORDER BY name, model`,
     { tag: 'analyses.efficiency', params: { ...rangeParams(ctx.projectId, params), score: params.score } },
   );

@@ -58,6 +58,8 @@ export async function waste(ctx: AnalysisContext, input: TWasteParams): Promise<
      FROM (
        SELECT trace_id, name, countIf(attempt <= 1) AS n, sum(cost_total) AS step_spend
        FROM ${CALLS_IN_RANGE} AND trace_id != ''
+         -- only traces long enough to hold a loop: a cheap one-key GROUP BY first, as most traces are short
+         AND trace_id IN (SELECT trace_id FROM ${CALLS_IN_RANGE} AND trace_id != '' GROUP BY trace_id HAVING countIf(attempt <= 1) >= {min_depth:UInt64})
        GROUP BY trace_id, name
      )
      GROUP BY trace_id
