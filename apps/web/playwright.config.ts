@@ -3,6 +3,7 @@
 import { defineConfig } from '@playwright/test';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const port = Number(process.env.E2E_PORT ?? 3917);
 const dataDir = path.join(os.tmpdir(), `margin-e2e-${process.pid}`);
@@ -21,7 +22,7 @@ export default defineConfig({
   },
   webServer: {
     command: `rm -rf ${dataDir} && node --import tsx apps/web/server.ts`,
-    cwd: path.resolve(__dirname, '../..'),
+    cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'),
     url: `http://127.0.0.1:${port}/api/health`,
     timeout: 120_000,
     reuseExistingServer: false,

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import next from 'next';
 import { ConfigError, StartupError, loadConfig, openStores, resolveAuthSecret, type Stores } from '@margin/runtime';
+import { createIngestion } from '@margin/ingest';
 import { createApiHandler } from './server/api.ts';
+import { createPublicReadApi } from './server/public-api.ts';
 import { readInitVariables, runInitialSetup } from './server/init.ts';
 import { offerDemoProject } from './server/demo.ts';
 import { setRuntime } from './server/runtime.ts';
@@ -20,6 +22,13 @@ async function main(): Promise<void> {
   const stores: Stores = await openStores(config);
   const authSecret = resolveAuthSecret(config.env.AUTH_SECRET, config.dataDir);
   await runInitialSetup(stores, init);
+  // Replays the ingestion log into ClickHouse before the port opens.
+  const ingestion = await createIngestion({
+    db: stores.db,
+    ch: stores.ch,
+    logDir: config.logDir,
+    onError: (error) => console.error('margin: ingestion request failed', error),
+  });
   await offerDemoProject(stores, config);
   setRuntime({ stores, authSecret });
   // next-auth derives its URLs from the request's host (tests and containers pick their own ports).
@@ -28,7 +37,7 @@ async function main(): Promise<void> {
   const app = next({ dev, dir: appDir, hostname: config.host, port: config.port });
   await app.prepare();
   const handleNext = app.getRequestHandler();
-  const handleApi = createApiHandler({ stores, routes: [] });
+  const handleApi = createApiHandler({ stores, routes: [ingestion.router, createPublicReadApi({ ch: stores.ch, auth: ingestion.auth })] });
 
   const server = http.createServer((req, res) => {
     handleApi(req, res)
@@ -56,10 +65,15 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`margin: ${signal}, shutting down`);
     server.close();
-    server.closeAllConnections();
-    void app
-      .close()
-      .catch(() => {})
+    server.closeIdleConnections();
+    // Requests in flight get their answer, then everything acknowledged is loaded into ClickHouse.
+    const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
+    void Promise.race([closed, deadline])
+      .then(() => server.closeAllConnections())
+      .then(() => ingestion.close())
+      .then(() => app.close())
+      .catch((error: unknown) => console.error('margin: shutdown failed', error))
       .then(() => stores.close())
       .finally(() => process.exit(0));
   };

@@ -2,7 +2,7 @@
 // handler so ingestion (the hot path) pays for no framework, and answers the same in tests.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkHealth, type Stores } from '@margin/runtime';
-import { sendError, sendJson } from './json.ts';
+import { apiError, sendError, sendJson } from '@margin/ingest';
 
 export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
@@ -24,7 +24,7 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     for (const route of deps.routes ?? []) {
       if (await route(req, res)) return true;
     }
-    sendError(res, 404, 'not_found', `no route for ${req.method} ${url.split('?')[0]}`);
+    sendError(res, apiError(404, 'not_found', `no route for ${req.method} ${url.split('?')[0]}`));
     return true;
   };
 }

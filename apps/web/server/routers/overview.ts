@@ -9,6 +9,18 @@ export type TOverviewInput = z.infer<typeof ZOverviewInput>;
 
 const DAY_MS = 86_400_000;
 
+/** Every UTC day of [from, to), a day without calls as zero: a chart shows the gap, not a jump. */
+function fillDays(rows: Record<string, string | number | null>[], from: number, to: number) {
+  const byDay = new Map(rows.map((row) => [String(row.day).slice(0, 10), row]));
+  const days: { day: string; spend: string | number; requests: string | number }[] = [];
+  for (let t = from; t < to; t += DAY_MS) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    const row = byDay.get(day);
+    days.push({ day, spend: row?.spend ?? 0, requests: row?.requests ?? 0 });
+  }
+  return days;
+}
+
 export const overviewRouter = createTRPCRouter({
   get: projectProcedure.input(ZOverviewInput).query(async ({ ctx, input }) => {
     const analytics = { ch: ctx.stores.ch, projectId: ctx.project.id };
@@ -29,7 +41,7 @@ export const overviewRouter = createTRPCRouter({
       project: ctx.project,
       range: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
       totals: totals.data[0] ?? {},
-      byDay: byDay.data,
+      byDay: fillDays(byDay.data, from, to),
       byModel: byModel.data,
       topCalls: topCalls.data,
     };

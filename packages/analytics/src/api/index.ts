@@ -6,3 +6,4 @@ export * from './render.ts';
 export * from './metrics.ts';
 export * from './generations.ts';
 export * from './trace.ts';
+export * from './analyses.ts';

@@ -1,0 +1,54 @@
+// The read side of the public API on node:http, behind the same API-key auth as ingestion:
+// metrics, generations, traces and analyses. Each route only parses, authorises and answers; the
+// work is @margin/analytics' (the same functions the dashboard calls).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClickHouse } from '@margin/clickhouse';
+import { handleAnalysis, handleGenerations, handleMetrics, handleTrace, handleWhatIf, type HandlerResult } from '@margin/analytics';
+import { apiError, isApiError, parseJson, readBody, sendError, sendJson, type KeyAuthenticator } from '@margin/ingest';
+
+type Route = (match: RegExpExecArray, url: URL, req: IncomingMessage, ctx: { ch: ClickHouse; projectId: string }) => Promise<HandlerResult>;
+
+interface RouteSpec {
+  method: 'GET' | 'POST';
+  pattern: RegExp;
+  run: Route;
+}
+
+const ROUTES: RouteSpec[] = [
+  { method: 'GET', pattern: /^\/api\/public\/metrics$/, run: (_m, url, _req, ctx) => handleMetrics(url.searchParams, ctx) },
+  { method: 'GET', pattern: /^\/api\/public\/generations$/, run: (_m, url, _req, ctx) => handleGenerations(url.searchParams, ctx) },
+  { method: 'GET', pattern: /^\/api\/public\/traces\/([^/]+)$/, run: (m, _url, _req, ctx) => handleTrace(decodeURIComponent(m[1]!), ctx) },
+  {
+    method: 'POST',
+    pattern: /^\/api\/public\/analyses\/what-if$/,
+    run: async (_m, _url, req, ctx) => {
+      const body = await readBody(req, 1024 * 1024);
+      if (isApiError(body)) return { status: body.status, body: { error: { code: body.code, message: body.message } } };
+      const json = parseJson(body);
+      if (isApiError(json)) return { status: json.status, body: { error: { code: json.code, message: json.message } } };
+      return handleWhatIf(json.json, ctx);
+    },
+  },
+  { method: 'GET', pattern: /^\/api\/public\/analyses\/([^/]+)$/, run: (m, url, _req, ctx) => handleAnalysis(decodeURIComponent(m[1]!), url.searchParams, ctx) },
+];
+
+export function createPublicReadApi(deps: { ch: ClickHouse; auth: KeyAuthenticator }) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const url = new URL(req.url ?? '/', 'http://margin.local');
+    const candidates = ROUTES.map((route) => ({ route, match: route.pattern.exec(url.pathname) })).filter((c) => c.match !== null);
+    if (candidates.length === 0) return false;
+    const hit = candidates.find((c) => c.route.method === req.method);
+    if (!hit) {
+      sendError(res, apiError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`));
+      return true;
+    }
+    const auth = await deps.auth.authenticateRequest(req, { scope: 'read' });
+    if (isApiError(auth)) {
+      sendError(res, auth);
+      return true;
+    }
+    const result = await hit.route.run(hit.match!, url, req, { ch: deps.ch, projectId: auth.projectId });
+    sendJson(res, result.status, result.body);
+    return true;
+  };
+}
