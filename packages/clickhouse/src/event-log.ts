@@ -103,7 +103,13 @@ export class EventLog extends EventEmitter {
       options.maxBacklogBytes ?? 512 * 1024 * 1024,
       options.maxBacklogRows ?? 2_000_000,
     );
-    await log.recover();
+    try {
+      await log.recover();
+    } catch (error) {
+      await log.active?.close();
+      await releaseDirLock(log.dir);
+      throw error;
+    }
     return log;
   }
 
@@ -133,9 +139,13 @@ export class EventLog extends EventEmitter {
         await handle.truncate(validEnd);
         await handle.sync();
         await handle.close();
+        // Later segments after a bad record mean damage, not a torn write: keep them for inspection.
         for (const later of bases.slice(i + 1)) {
-          this.counters.truncatedBytes += (await fsp.stat(segmentPath(this.dir, later))).size;
-          await fsp.rm(segmentPath(this.dir, later), { force: true });
+          const laterFile = segmentPath(this.dir, later);
+          this.counters.truncatedBytes += (await fsp.stat(laterFile)).size;
+          await fsp.mkdir(path.join(this.dir, 'corrupt'), { recursive: true });
+          await fsp.rename(laterFile, path.join(this.dir, 'corrupt', path.basename(laterFile)));
+          console.error(`[margin] event log: segment ${laterFile} follows a corrupt record; moved to corrupt/`);
         }
         this.segments.push({ base, size: validEnd });
         end = base + validEnd;
@@ -230,7 +240,8 @@ export class EventLog extends EventEmitter {
     const records: LogRecord[] = [];
     let position = offset;
     let rows = 0;
-    for (const segment of this.segments) {
+    // A copy: advance() may drop loaded segments from the list while this read awaits.
+    for (const segment of [...this.segments]) {
       const segmentEnd = segment.base + segment.size;
       if (segmentEnd <= position) continue;
       if (rows >= maxRows || position >= this.durableEnd) break;
