@@ -58,6 +58,15 @@ describe('what-if analysis', () => {
     expect(data).toEqual({ baseline_spend: 0.01, scenario_spend: 0.0075, savings: 0.0025, matching_requests: 1 });
   });
 
+  it('uses the project batch discount its pricer knows', async () => {
+    const pricer = createPricer({
+      projectPrices: [{ modelName: '4o', matchPattern: 'gpt-4o', inputPrice: '2.5', outputPrice: '10', batchDiscount: '0.4', startDate: new Date(0) }],
+    });
+    const data = await whatIf({ ch, projectId: 'batch', pricer }, { ...range, scenario: { batch: { names: ['a', 'b'] } } });
+    // (0.0025 + 0.005) × 0.4 off
+    expect(data).toEqual({ baseline_spend: 0.01, scenario_spend: 0.007, savings: 0.003, matching_requests: 2 });
+  });
+
   it('reads a prefix from cache after the first call of each hour', async () => {
     const data = await whatIf({ ch, projectId: 'cache' }, { ...range, scenario: { cache: { name: 'rubric', prefix_tokens: 1500 } } });
     // hour 1: 2 × 1,500 × 2.7 − 1,500 × 0.75 written; hour 2: one call writes 1,500 × 0.75 → 5,850 / 10^6

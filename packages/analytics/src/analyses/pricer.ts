@@ -1,6 +1,6 @@
 // The prices of a model a what-if moves calls to: the context's pricer, the project's own stored
 // prices, then the default catalog (@margin/core's pricer over @pydantic/genai-prices).
-import { createPricer, type Pricer } from '@margin/core';
+import { createPricer, DEFAULT_BATCH_DISCOUNT, type Pricer } from '@margin/core';
 import { queryAnalysis } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 import { Dec } from './money.ts';
@@ -56,4 +56,18 @@ export async function modelRates(ctx: AnalysisContext, model: string, atMs: numb
   if (stored) return stored;
   catalog ??= createPricer({ projectPrices: [] });
   return fromPricer(catalog, model, atMs, 'catalog');
+}
+
+/**
+ * What a batch call of `model` costs relative to a normal one: from the context's pricer (a project's
+ * own batch_discount) when it prices the model, else 1 − @margin/core's default discount (0.5).
+ */
+export function batchFactor(ctx: AnalysisContext, model: string, atMs: number): Dec {
+  if (ctx.pricer) {
+    const normal = ctx.pricer.price({ model, timestamp: atMs, usage: NO_TOKENS, batch: false });
+    const batch = ctx.pricer.price({ model, timestamp: atMs, usage: NO_TOKENS, batch: true });
+    const base = new Dec(normal.input_price).plus(normal.output_price);
+    if (normal.price_source !== 'unknown' && !base.isZero()) return new Dec(batch.input_price).plus(batch.output_price).div(base);
+  }
+  return new Dec(1).minus(DEFAULT_BATCH_DISCOUNT);
 }

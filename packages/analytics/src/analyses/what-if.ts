@@ -1,22 +1,20 @@
 // What-if: the spend of a range had some calls gone differently, from the same tokens.
 //   route: `share` of the calls of `from_model` (and `name`, if given) re-priced at `to_model`'s
 //          prices; the answer is the expectation (share × each matching call), not a random draw.
-//   batch: the calls of `names` not already sent through a batch API at the batch price, i.e. their
-//          cost × (1 − 0.5), @margin/core's default batch discount (OpenAI, Anthropic, Google).
+//   batch: the calls of `names` not already sent through a batch API at the batch price: their cost ×
+//          the model's batch factor (pricer.ts: the project's batch_discount through the context's
+//          pricer, else @margin/core's default 0.5 off, as OpenAI's, Anthropic's and Google's).
+//   A routed call that was a batch call stays one: to_model's prices × its batch factor.
 //   cache: `prefix_tokens` of every call of `name` read from cache after the first call of each
 //          (model, UTC hour), as cache-savings-sql.ts models it (write surcharge included).
 // savings = baseline_spend − scenario_spend, both rounded to 1e-9 first so the answer adds up.
-import { DEFAULT_BATCH_DISCOUNT } from '@margin/core';
 import { z } from 'zod';
 import { cachingSavingsSql } from './cache-savings-sql.ts';
 import { AnalysisParameterError, type AnalysisContext } from './context.ts';
 import { Dec, MILLION, roundUsd, usd, ZERO } from './money.ts';
 import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import { fromBeforeTo, rangeShape } from './params.ts';
-import { modelRates } from './pricer.ts';
-
-/** Fraction off a batch call: @margin/core's default (OpenAI's, Anthropic's and Google's batch APIs). */
-export const BATCH_DISCOUNT = new Dec(DEFAULT_BATCH_DISCOUNT);
+import { batchFactor, modelRates } from './pricer.ts';
 
 const ZName = z.string().min(1).max(256);
 
@@ -76,20 +74,22 @@ async function routeDelta(ctx: AnalysisContext, params: Params, route: NonNullab
   let requests = 0;
   for (const row of rows) {
     const listCost = rates.input.times(row.uncached).plus(rates.output.times(row.out_tokens)).plus(rates.cacheRead.times(row.read_tokens)).plus(rates.cacheWrite.times(row.write_tokens)).div(MILLION);
-    const repriced = row.batch === true || row.batch === 1 ? listCost.times(new Dec(1).minus(BATCH_DISCOUNT)) : listCost;
+    const repriced = row.batch === true || row.batch === 1 ? listCost.times(batchFactor(ctx, route.to_model, atMs)) : listCost;
     delta = delta.plus(repriced.minus(row.spend));
     requests += Number(row.requests);
   }
   return { delta: delta.times(new Dec(String(route.share))), requests };
 }
 
-async function batchDelta(ctx: AnalysisContext, params: Params, names: string[]): Promise<Delta> {
-  const [row] = await queryAnalysis<{ requests: string; spend: string }>(
+async function batchDelta(ctx: AnalysisContext, params: Params, names: string[], atMs: number): Promise<Delta> {
+  const rows = await queryAnalysis<{ model: string; requests: string; spend: string }>(
     ctx.ch,
-    `SELECT count() AS requests, sum(cost_total) AS spend FROM ${CALLS_IN_RANGE} AND NOT batch AND has({names:Array(String)}, name)`,
+    `SELECT model, count() AS requests, sum(cost_total) AS spend FROM ${CALLS_IN_RANGE} AND NOT batch AND has({names:Array(String)}, name) GROUP BY model`,
     { tag: 'analyses.what_if.batch', params: { ...params, names } },
   );
-  return { delta: new Dec(row?.spend ?? 0).times(BATCH_DISCOUNT).negated(), requests: Number(row?.requests ?? 0) };
+  let delta = ZERO;
+  for (const row of rows) delta = delta.plus(new Dec(row.spend).times(batchFactor(ctx, row.model, atMs).minus(1)));
+  return { delta, requests: rows.reduce((sum, row) => sum + Number(row.requests), 0) };
 }
 
 async function cacheDelta(ctx: AnalysisContext, params: Params, cache: NonNullable<Scenario['cache']>): Promise<Delta> {
@@ -113,7 +113,7 @@ export async function whatIf(ctx: AnalysisContext, input: TWhatIfBody): Promise<
   const change = scenario.route
     ? await routeDelta(ctx, params, scenario.route, body.to)
     : scenario.batch
-      ? await batchDelta(ctx, params, scenario.batch.names)
+      ? await batchDelta(ctx, params, scenario.batch.names, body.to)
       : await cacheDelta(ctx, params, scenario.cache!);
   const baselineSpend = roundUsd(baseline?.spend ?? '0');
   const scenarioSpend = roundUsd(new Dec(baseline?.spend ?? '0').plus(change.delta));
