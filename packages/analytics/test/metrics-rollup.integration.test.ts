@@ -97,6 +97,27 @@ describe('rollups and raw calls give identical answers, with resent and changed 
     }
   }
 
+  // ragged bounds: calls_hourly serves the whole hours inside, raw calls the edges
+  const ragged = [
+    { label: 'ragged both ends', from: at(1, 5, 17) + 1, to: at(2, 17, 42) },
+    { label: 'ragged start', from: at(1, 0, 1), to: at(3, 0) },
+    { label: 'ragged end', from: at(2, 0), to: at(3, 23, 59) + 59_999 },
+  ];
+  const hourlyMetrics = METRIC_NAMES.filter((metric) => canServe(ROLLUP_SOURCES[0]!, { range: { fromMs: at(1, 0), toMs: at(2, 0) }, metrics: [metric], filters: {} }));
+  for (const range of ragged) {
+    for (const group of [undefined, ...GROUP_BYS.filter((g) => groupExpression(g, ROLLUP_SOURCES[0]!) !== undefined)]) {
+      for (const filters of [{}, { model: 'gpt-4o' }, { name: 'chat', environment: 'staging' }] as Filters[]) {
+        it(`hourly+raw, ${range.label}, by ${group ?? 'nothing'}, filters ${JSON.stringify(filters)}`, async () => {
+          const query = { from: range.from, to: range.to, metrics: hourlyMetrics, group_by: group, filters };
+          expect(buildMetricsSql(ctx(), query).source).toBe('hourly+raw');
+          const mixed = await getMetrics(ctx(), query);
+          expect(mixed.data.length).toBeGreaterThan(0);
+          expect(mixed).toEqual(await getMetrics(ctx(), query, { source: 'raw' }));
+        });
+      }
+    }
+  }
+
   it('holds -1 corrections in the rollups, so the comparisons above test them', async () => {
     const [hourly] = await queryRows<{ negative: string }>(ch, 'SELECT countIf(requests < 0) AS negative FROM calls_hourly', { tag: 'test' });
     expect(Number(hourly!.negative)).toBeGreaterThan(0);

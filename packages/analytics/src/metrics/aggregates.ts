@@ -45,6 +45,26 @@ export const AGGREGATES = {
 
 export type AggregateName = keyof typeof AGGREGATES;
 
+/**
+ * The aggregates that are plain sums, with the type both sources agree on: a query may add a
+ * rollup's whole hours to raw ragged edges only when every aggregate it needs is one of these.
+ */
+export const SUM_TYPES: Partial<Record<AggregateName, string>> = {
+  requests: 'Int64',
+  spend: 'Decimal128(12)',
+  input_tokens: 'Int64',
+  output_tokens: 'Int64',
+  reasoning_tokens: 'Int64',
+  cache_read_tokens: 'Int64',
+  cache_savings_micro: 'Decimal128(9)',
+  error_requests: 'Int64',
+  error_spend: 'Decimal128(12)',
+  batch_spend: 'Decimal128(12)',
+  anatomy_input_tokens: 'Int64',
+  anatomy_output_tokens: 'Int64',
+  anatomy_user_input_tokens: 'Int64',
+};
+
 export function aggregateSql(name: AggregateName, source: SourceId): string | undefined {
   return (AGGREGATES[name] as Aggregate)[source];
 }

@@ -1,12 +1,11 @@
 // getMetrics: any set of metrics over one project and [from, to), optionally grouped and filtered,
-// read from the source the plan picks. One SQL statement: the group's aggregates, and for shares a
+// read where the plan says (plan.ts). One SQL statement: the group's aggregates, and for shares a
 // cross join with the whole range's aggregates (same filters, so a call with two tags is one call).
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
-import { groupExpression, RAW_SETTINGS, type Filters, type GroupBy, type TimeRange } from '../sql/index.ts';
-import { aggregateSql, type AggregateName } from './aggregates.ts';
-import { chooseSource, neededAggregates } from './plan.ts';
+import { groupExpression, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
+import { aggregateSql, SUM_TYPES, type AggregateName } from './aggregates.ts';
+import { neededAggregates, planMetrics, type MetricsPlan } from './plan.ts';
 import { METRICS, type MetricName } from './registry.ts';
-import type { MetricsSource } from './sources.ts';
 
 export interface MetricsContext {
   ch: ClickHouse;
@@ -38,42 +37,60 @@ export function toRange(query: Pick<MetricsQuery, 'from' | 'to'>): TimeRange {
   return { fromMs: +query.from, toMs: +query.to };
 }
 
-function selectAggregates(names: AggregateName[], source: MetricsSource, prefix: string): string {
-  return names
-    .map((name) => {
+/** The aggregate part of the statement: one SELECT over one source, or a sum over a UNION ALL of parts. */
+function aggregateQuery(
+  ctx: MetricsContext,
+  plan: MetricsPlan,
+  names: AggregateName[],
+  prefix: 'a_' | 't_',
+  filters: Filters,
+  groupBy: GroupBy | undefined,
+): SqlFragment {
+  const params: Record<string, unknown> = {};
+  const union = plan.parts.length > 1;
+  const branches = plan.parts.map(({ source, range }, index) => {
+    const from = source.from(ctx.projectId, range, filters, union ? `r${index}_` : '');
+    Object.assign(params, from.params);
+    const group = groupBy ? groupExpression(groupBy, source) : undefined;
+    if (groupBy && !group) throw new Error(`metrics: ${source.id} cannot group by ${groupBy}`);
+    const aggregates = names.map((name) => {
       const sql = aggregateSql(name, source.id);
       if (!sql) throw new Error(`metrics: ${source.id} cannot answer ${name}`);
-      return `${sql} AS ${prefix}${name}`;
-    })
-    .join(', ');
+      // parts of a union agree on one type per sum (raw count() is UInt64, a rollup's sum Int64)
+      return union ? `CAST(${sql} AS ${SUM_TYPES[name]}) AS b_${name}` : `${sql} AS ${prefix}${name}`;
+    });
+    // A rollup keeps a group whose calls all moved away (sums of zero) until a merge: skip it.
+    const having = !union && group && source.id !== 'raw' ? ` HAVING ${aggregateSql('requests', source.id)} > 0` : '';
+    return group
+      ? `SELECT ${group} AS group_key, ${aggregates.join(', ')} FROM ${from.sql} GROUP BY group_key${having}`
+      : `SELECT ${aggregates.join(', ')} FROM ${from.sql}`;
+  });
+  if (!union) return { sql: branches[0]!, params };
+  const sums = names.map((name) => `sum(b_${name}) AS ${prefix}${name}`).join(', ');
+  const sql = groupBy
+    ? `SELECT group_key, ${sums} FROM (${branches.join(' UNION ALL ')}) GROUP BY group_key HAVING sum(b_requests) > 0`
+    : `SELECT ${sums} FROM (${branches.join(' UNION ALL ')})`;
+  return { sql, params };
 }
 
 export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}) {
   const range = toRange(query);
   const filters = query.filters ?? {};
   const metrics = [...new Set(query.metrics)];
-  const source = chooseSource({ range, metrics, group_by: query.group_by, filters }, options.source);
+  const plan = planMetrics({ range, metrics, group_by: query.group_by, filters }, options.source);
   const needs = neededAggregates(metrics);
-  const from = source.from(ctx.projectId, range, filters);
+  // requests decides which rollup groups still hold calls
+  const groupAggregates = plan.id === 'raw' || needs.group.includes('requests') ? needs.group : [...needs.group, 'requests' as const];
+  const inner = aggregateQuery(ctx, plan, groupAggregates, 'a_', filters, query.group_by);
+  const totals = needs.totals.length > 0 ? aggregateQuery(ctx, plan, needs.totals, 't_', filters, undefined) : undefined;
 
-  const groupSql = query.group_by ? groupExpression(query.group_by, source) : undefined;
-  if (query.group_by && !groupSql) throw new Error(`metrics: ${source.id} cannot group by ${query.group_by}`);
-  // A rollup keeps a group whose calls all moved away (sums of zero) until a merge: skip it.
-  const having = source.id === 'raw' ? '' : ` HAVING ${aggregateSql('requests', source.id)} > 0`;
-  const inner = groupSql
-    ? `SELECT ${groupSql} AS group_key, ${selectAggregates(needs.group, source, 'a_')} FROM ${from.sql} GROUP BY group_key${having}`
-    : `SELECT ${selectAggregates(needs.group, source, 'a_')} FROM ${from.sql}`;
-  const totals = needs.totals.length > 0 ? ` CROSS JOIN (SELECT ${selectAggregates(needs.totals, source, 't_')} FROM ${from.sql}) AS t` : '';
-
-  const columns = [...(groupSql ? ['group_key'] : []), ...metrics.map((name) => `${METRICS[name].sql} AS ${name}`)];
-  const order = query.order_by
-    ? ` ORDER BY ${query.order_by} DESC${groupSql ? ', group_key' : ''}`
-    : groupSql
-      ? ' ORDER BY group_key'
-      : '';
+  const grouped = query.group_by !== undefined;
+  const columns = [...(grouped ? ['group_key'] : []), ...metrics.map((name) => `${METRICS[name].sql} AS ${name}`)];
+  const order = query.order_by ? ` ORDER BY ${query.order_by} DESC${grouped ? ', group_key' : ''}` : grouped ? ' ORDER BY group_key' : '';
   const limit = query.limit !== undefined ? ' LIMIT {limit:UInt32}' : '';
-  const sql = `SELECT ${columns.join(', ')} FROM (${inner}) AS g${totals}${order}${limit}`;
-  return { sql, params: { ...from.params, ...(query.limit !== undefined ? { limit: query.limit } : {}) }, source: source.id, metrics };
+  const sql = `SELECT ${columns.join(', ')} FROM (${inner.sql}) AS g${totals ? ` CROSS JOIN (${totals.sql}) AS t` : ''}${order}${limit}`;
+  const params = { ...inner.params, ...(totals?.params ?? {}), ...(query.limit !== undefined ? { limit: query.limit } : {}) };
+  return { sql, params, source: plan.id, metrics };
 }
 
 /** Counts come back from ClickHouse as quoted 64-bit integers; money stays a decimal string. */
@@ -93,7 +110,7 @@ export async function getMetrics(ctx: MetricsContext, query: MetricsQuery, optio
   const rows = await queryRows<Record<string, unknown>>(ctx.ch, built.sql, {
     tag: `metrics.${built.source}${query.group_by ? `.by_${query.group_by}` : ''}`,
     params: built.params,
-    settings: built.source === 'raw' ? RAW_SETTINGS : {},
+    settings: built.source.includes('raw') ? RAW_SETTINGS : {},
   });
   const data = rows.map((row) => {
     const out: MetricsRow = {};

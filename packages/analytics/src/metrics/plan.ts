@@ -1,12 +1,14 @@
 // The rollup-or-raw rule. A query reads a rollup when the rollup answers every aggregate its
 // metrics need, every filter and its group_by, and when from and to fall on the rollup's grain
-// (whole UTC hours for calls_hourly, whole UTC days for the daily ones); otherwise it reads the
-// deduplicated raw calls. No mixing of a rollup with raw ragged edges: a dashboard asks for
-// aligned ranges, and one source per query keeps distinct counts and shares simple and exact.
-import { activeFilters, groupExpression, isAligned, type Filters, type GroupBy, type TimeRange } from '../sql/index.ts';
-import { aggregateSql, type AggregateName } from './aggregates.ts';
+// (whole UTC hours for calls_hourly, whole UTC days for the daily ones). When calls_hourly could
+// answer but the bounds are ragged, it serves the whole hours inside and raw calls the ragged
+// edges, added together (every hourly aggregate is a sum). Everything else reads the
+// deduplicated raw calls: latency percentiles, traces, tags, and distinct users or sessions over
+// ranges that are not whole days or grouped by something other than the user, session or day.
+import { activeFilters, groupExpression, HOUR_MS, isAligned, type Filters, type GroupBy, type TimeRange } from '../sql/index.ts';
+import { aggregateSql, SUM_TYPES, type AggregateName } from './aggregates.ts';
 import { METRICS, type MetricName } from './registry.ts';
-import { RAW_SOURCE, ROLLUP_SOURCES, type MetricsSource } from './sources.ts';
+import { HOURLY_SOURCE, RAW_SOURCE, ROLLUP_SOURCES, type MetricsSource } from './sources.ts';
 
 export interface MetricsPlanInput {
   range: TimeRange;
@@ -34,8 +36,28 @@ export function canServe(source: MetricsSource, input: MetricsPlanInput): boolea
   return activeFilters(input.filters).every((name) => (name === 'tag' ? Boolean(source.tagsColumn) : Boolean(source.dimensions[name])));
 }
 
-/** The source a query reads: the first rollup that can serve it, else raw. */
-export function chooseSource(input: MetricsPlanInput, prefer: 'auto' | 'raw' = 'auto'): MetricsSource {
-  if (prefer === 'raw') return RAW_SOURCE;
-  return ROLLUP_SOURCES.find((source) => canServe(source, input)) ?? RAW_SOURCE;
+export interface MetricsPlan {
+  /** `raw`, a rollup's id, or `hourly+raw` (whole hours from the rollup, ragged edges raw). */
+  id: string;
+  /** Disjoint ranges that cover the query's range, each read from one source. */
+  parts: { source: MetricsSource; range: TimeRange }[];
+}
+
+/** Where a query reads: the first rollup that can serve it whole, else whole hours + raw edges, else raw. */
+export function planMetrics(input: MetricsPlanInput, prefer: 'auto' | 'raw' = 'auto'): MetricsPlan {
+  const raw: MetricsPlan = { id: 'raw', parts: [{ source: RAW_SOURCE, range: input.range }] };
+  if (prefer === 'raw') return raw;
+  const whole = ROLLUP_SOURCES.find((source) => canServe(source, input));
+  if (whole) return { id: whole.id, parts: [{ source: whole, range: input.range }] };
+
+  const { fromMs, toMs } = input.range;
+  const hours = { fromMs: Math.ceil(fromMs / HOUR_MS) * HOUR_MS, toMs: Math.floor(toMs / HOUR_MS) * HOUR_MS };
+  const { group, totals } = neededAggregates(input.metrics);
+  const sums = [...group, ...totals].every((aggregate) => SUM_TYPES[aggregate] !== undefined);
+  if (hours.fromMs >= hours.toMs || !sums || !canServe(HOURLY_SOURCE, { ...input, range: hours })) return raw;
+  const parts: MetricsPlan['parts'] = [];
+  if (fromMs < hours.fromMs) parts.push({ source: RAW_SOURCE, range: { fromMs, toMs: hours.fromMs } });
+  parts.push({ source: HOURLY_SOURCE, range: hours });
+  if (hours.toMs < toMs) parts.push({ source: RAW_SOURCE, range: { fromMs: hours.toMs, toMs } });
+  return { id: 'hourly+raw', parts };
 }

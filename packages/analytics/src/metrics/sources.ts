@@ -11,16 +11,16 @@ export interface MetricsSource {
   time: TimeColumn;
   /** Bounds must be multiples of this to read the source (0: any). */
   grainMs: number;
-  /** `FROM ... WHERE ...` over this source for one project, range and filters. */
-  from(projectId: string, range: TimeRange, filters: Filters): SqlFragment;
+  /** `FROM ... WHERE ...` over this source for one project, range and filters; `prefix` names the range's parameters. */
+  from(projectId: string, range: TimeRange, filters: Filters, prefix?: string): SqlFragment;
 }
 
-function tableWhere(table: string, source: MetricsSource, projectId: string, range: TimeRange, filters: Filters): SqlFragment {
+function tableWhere(table: string, source: MetricsSource, projectId: string, range: TimeRange, filters: Filters, prefix = ''): SqlFragment {
   const filter = filterConditions(filters, source.dimensions, source.tagsColumn);
-  const time = rangeCondition(source.time.column, source.time.grain === 'day' ? 'date' : 'time');
+  const time = rangeCondition(source.time.column, source.time.grain === 'day' ? 'date' : 'time', prefix);
   return {
     sql: `${table} WHERE project_id = {projectId:String} AND ${time}${filter.sql}`,
-    params: { projectId, ...rangeParams(range), ...filter.params },
+    params: { projectId, ...rangeParams(range, prefix), ...filter.params },
   };
 }
 
@@ -30,8 +30,8 @@ export const RAW_SOURCE: MetricsSource = {
   tagsColumn: 'tags',
   time: { column: 'timestamp', grain: 'call' },
   grainMs: 0,
-  from(projectId, range, filters) {
-    return tableWhere(RAW_CALLS, this, projectId, range, filters);
+  from(projectId, range, filters, prefix) {
+    return tableWhere(RAW_CALLS, this, projectId, range, filters, prefix);
   },
 };
 
@@ -40,8 +40,8 @@ export const HOURLY_SOURCE: MetricsSource = {
   dimensions: { model: 'model', provider: 'provider', name: 'name', environment: 'environment' },
   time: { column: 'hour', grain: 'hour' },
   grainMs: HOUR_MS,
-  from(projectId, range, filters) {
-    return tableWhere('calls_hourly', this, projectId, range, filters);
+  from(projectId, range, filters, prefix) {
+    return tableWhere('calls_hourly', this, projectId, range, filters, prefix);
   },
 };
 
@@ -56,8 +56,8 @@ function dailyBy(id: 'daily_users' | 'daily_sessions', table: string, key: 'user
     dimensions: { [key]: key },
     time: { column: 'day', grain: 'day' },
     grainMs: DAY_MS,
-    from(projectId, range, filters) {
-      const inner = tableWhere(table, this, projectId, range, filters);
+    from(projectId, range, filters, prefix) {
+      const inner = tableWhere(table, this, projectId, range, filters, prefix);
       const sums = measures.map((m) => `sum(${m}) AS ${m}`).join(', ');
       return {
         sql: `(SELECT day, ${key}, ${sums} FROM ${inner.sql} GROUP BY day, ${key} HAVING requests > 0)`,

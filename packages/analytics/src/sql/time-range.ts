@@ -25,16 +25,16 @@ export function fromClickHouseTime(text: string): number {
   return Date.parse(`${text.replace(' ', 'T')}Z`);
 }
 
-export function rangeParams(range: TimeRange): { from: string; to: string } {
-  return { from: toClickHouseTime(range.fromMs), to: toClickHouseTime(range.toMs) };
+/** `prefix` names the parameters apart when one statement reads several ranges. */
+export function rangeParams(range: TimeRange, prefix = ''): Record<string, string> {
+  return { [`${prefix}from`]: toClickHouseTime(range.fromMs), [`${prefix}to`]: toClickHouseTime(range.toMs) };
 }
 
 /** `column` in [from, to); a Date column compares against the UTC dates of the bounds. */
-export function rangeCondition(column: string, kind: 'time' | 'date' = 'time'): string {
-  if (kind === 'date') {
-    return `${column} >= toDate({from:DateTime64(3, 'UTC')}) AND ${column} < toDate({to:DateTime64(3, 'UTC')})`;
-  }
-  return `${column} >= {from:DateTime64(3, 'UTC')} AND ${column} < {to:DateTime64(3, 'UTC')}`;
+export function rangeCondition(column: string, kind: 'time' | 'date' = 'time', prefix = ''): string {
+  const [from, to] = [`{${prefix}from:DateTime64(3, 'UTC')}`, `{${prefix}to:DateTime64(3, 'UTC')}`];
+  if (kind === 'date') return `${column} >= toDate(${from}) AND ${column} < toDate(${to})`;
+  return `${column} >= ${from} AND ${column} < ${to}`;
 }
 
 export function isAligned(range: TimeRange, grainMs: number): boolean {
