@@ -1,6 +1,6 @@
 // Reruns the event log's figures: group-commit append latency at concurrency 1/16/64, loader rows/s
 // for 10k-row batches (log -> ClickHouse, resent-id lookup included) and the raw insert ceiling.
-// Usage: npx tsx packages/clickhouse/scripts/bench-log.ts [--dir /path/on/the/disk/to/measure] [--rows 200000]
+// Usage: npx tsx packages/clickhouse/scripts/bench-log.ts [--dir /path/on/the/disk/to/measure] [--rows 200000] [--batch 10000]
 //        [--all-migrations: also the analytics rollups (0004 on), whose views run on every insert]
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,10 +14,11 @@ import { planCalls } from '../src/calls-upsert.ts';
 import { migrateOwnTables } from '../test/fixtures/migrate.ts';
 import { callsBatch, makeCall } from '../test/fixtures/rows.ts';
 
-const { values } = parseArgs({ options: { 'all-migrations': { type: 'boolean' }, dir: { type: 'string' }, rows: { type: 'string' }, seconds: { type: 'string' } } });
+const { values } = parseArgs({ options: { 'all-migrations': { type: 'boolean' }, batch: { type: 'string' }, dir: { type: 'string' }, rows: { type: 'string' }, seconds: { type: 'string' } } });
 const root = fs.mkdtempSync(path.join(values.dir ?? os.tmpdir(), 'margin-bench-log-'));
 const totalRows = Number(values.rows ?? 200_000);
 const seconds = Number(values.seconds ?? 3);
+const loadBatchRows = Number(values.batch ?? 10_000);
 const eventsPerAppend = 20;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -51,6 +52,7 @@ async function appendLatency(concurrency: number) {
 }
 
 async function main() {
+  console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
   console.log(`data in ${root}; ${eventsPerAppend} calls per append (one ingestion request)`);
   const latency = [];
   for (const concurrency of [1, 16, 64]) latency.push(await appendLatency(concurrency));
@@ -63,11 +65,11 @@ async function main() {
   const log = await EventLog.open({ dir: path.join(root, 'load'), maxBacklogRows: 1e9, maxBacklogBytes: 1e12 });
   const rows = Array.from({ length: totalRows }, () => makeCall({ project_id: 'bench' }));
   for (let i = 0; i < rows.length; i += 1000) await log.append(callsBatch(rows.slice(i, i + 1000)));
-  const loader = new Loader(ch, log, { batchRows: 10_000 });
+  const loader = new Loader(ch, log, { batchRows: loadBatchRows });
   let started = performance.now();
   await loader.replay();
   const loadSeconds = (performance.now() - started) / 1000;
-  console.log(`loader: ${totalRows} rows in 10k-row batches from the log: ${Math.round(totalRows / loadSeconds)} rows/s (${loadSeconds.toFixed(2)} s)`);
+  console.log(`loader: ${totalRows} rows in ${loadBatchRows}-row batches from the log: ${Math.round(totalRows / loadSeconds)} rows/s (${loadSeconds.toFixed(2)} s)`);
 
   // The resent-id lookup alone, for a batch of new ids, now that calls holds totalRows rows.
   const fresh = Array.from({ length: 10_000 }, () => makeCall({ project_id: 'bench' }));
@@ -77,8 +79,8 @@ async function main() {
 
   const ceilingRows = Array.from({ length: Math.min(totalRows, 100_000) }, () => makeCall({ project_id: 'bench-ceiling' }));
   for (const format of ['JSONCompactEachRow', 'JSONEachRow'] as const) {
-    const ceiling = await measureInsertCeiling(ch, ceilingRows.map((r) => ({ ...r, id: `${format}-${r.id}` })), { batchRows: 10_000, format });
-    console.log(`insert ceiling (${format}, 10k-row batches straight into calls): ${Math.round(ceiling.rowsPerSecond)} rows/s`);
+    const ceiling = await measureInsertCeiling(ch, ceilingRows.map((r) => ({ ...r, id: `${format}-${r.id}` })), { batchRows: loadBatchRows, format });
+    console.log(`insert ceiling (${format}, ${loadBatchRows}-row batches straight into calls): ${Math.round(ceiling.rowsPerSecond)} rows/s`);
   }
   const [count] = await queryRows<{ n: string }>(ch, 'SELECT count() AS n FROM calls', { tag: 'bench' });
   console.log(`calls now holds ${count!.n} rows`);

@@ -294,11 +294,16 @@ export class EventLog extends EventEmitter {
     };
   }
 
+  /** Resolves once every append made so far is written (or failed). */
+  async settled(): Promise<void> {
+    while (this.committing) await new Promise((resolve) => this.once('idle', resolve));
+  }
+
   /** Waits for queued appends to be written, then closes the segment. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.committing) await new Promise((resolve) => this.once('idle', resolve));
+    await this.settled();
     await this.active?.close();
     this.active = undefined;
     await releaseDirLock(this.dir);

@@ -33,7 +33,10 @@ export async function createEventWriter(options: EventWriterOptions): Promise<Ev
   let closing: Promise<void> | undefined;
   return {
     write: (batch) => log.append(batch),
-    flush: () => loader.flush(),
+    flush: async () => {
+      await log.settled(); // writes not yet acknowledged count as written too
+      await loader.flush();
+    },
     close: () =>
       (closing ??= (async () => {
         await log.close(); // refuses new appends, waits for queued ones
