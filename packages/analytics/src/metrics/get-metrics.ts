@@ -76,7 +76,8 @@ function aggregateQuery(
 export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}) {
   const range = toRange(query);
   const filters = query.filters ?? {};
-  const metrics = [...new Set(query.metrics)];
+  // a top-N list may order by a metric it does not show: compute it too
+  const metrics = [...new Set([...query.metrics, ...(query.order_by ? [query.order_by] : [])])];
   const plan = planMetrics({ range, metrics, group_by: query.group_by, filters }, options.source);
   const needs = neededAggregates(metrics);
   // requests decides which rollup groups still hold calls
