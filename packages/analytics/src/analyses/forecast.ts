@@ -8,8 +8,9 @@
 // each later day) is predicted from it, never below 0. Interval: σ² from the residuals (n − 2 − 6
 // degrees of freedom), variance of the remaining sum = σ²·Σw² (day noise) + σ²·c'(X'X)⁻¹c (trend
 // uncertainty, c = Σ w·[1, t]); ± 1.2816·sd is the central 80% under normal errors, low never below the
-// spend to date. The statistics are floats (an estimate); spend_to_date is exact.
-import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+// spend to date. The statistics are floats (an estimate); spend_to_date is exact. Spend comes from the
+// spend metric (getMetrics), so from the hourly rollup where it serves.
+import { getMetrics } from '../metrics/index.ts';
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
 import { Dec, usd } from './money.ts';
@@ -82,14 +83,11 @@ export function fitDaily(y: number[], weekdayOf: (t: number) => number): DailyFi
   return { a, b, season, sigma2, xtxInv };
 }
 
+/** Spend in [from, to): the spend metric (getMetrics: rollup hours and raw edges where it can). */
 async function spendBetween(ctx: AnalysisContext, fromMs: number, toMs: number): Promise<Dec> {
   if (toMs <= fromMs) return new Dec(0);
-  const [row] = await queryAnalysis<{ spend: string }>(
-    ctx.ch,
-    `SELECT sum(cost_total) AS spend FROM ${CALLS_IN_RANGE}`,
-    { tag: 'analyses.forecast.spend', params: rangeParams(ctx.projectId, { from: fromMs, to: toMs }) },
-  );
-  return new Dec(row?.spend ?? 0);
+  const { data } = await getMetrics(ctx, { from: fromMs, to: toMs, metrics: ['spend'] });
+  return new Dec(String(data[0]?.spend ?? 0));
 }
 
 export async function forecast(ctx: AnalysisContext, input: TForecastParams): Promise<ForecastData> {
@@ -98,20 +96,16 @@ export async function forecast(ctx: AnalysisContext, input: TForecastParams): Pr
   const toDate = await spendBetween(ctx, month.startMs, Math.min(asOf, month.endMs));
   const base = { month: month.label, as_of: new Date(asOf).toISOString(), spend_to_date: usd(toDate) };
   const asOfDay = Math.floor(asOf / DAY_MS) * DAY_MS;
-  const daily = await queryAnalysis<{ day_ms: string; spend: string }>(
-    ctx.ch,
-    `SELECT toUnixTimestamp(toDate(timestamp)) * 1000 AS day_ms, sum(cost_total) AS spend FROM ${CALLS_IN_RANGE}
-     GROUP BY day_ms ORDER BY day_ms`,
-    { tag: 'analyses.forecast.daily', params: rangeParams(ctx.projectId, { from: asOfDay - HISTORY_DAYS * DAY_MS, to: asOfDay }) },
-  );
-  const firstDay = daily.length ? Number(daily[0]!.day_ms) : asOfDay;
+  const { data: daily } = await getMetrics(ctx, { from: asOfDay - HISTORY_DAYS * DAY_MS, to: asOfDay, metrics: ['spend'], group_by: 'day' });
+  const dayMs = (row: (typeof daily)[number]) => Date.parse(`${String(row.day)}T00:00:00Z`);
+  const firstDay = daily.length ? Math.min(...daily.map(dayMs)) : asOfDay;
   const n = Math.round((asOfDay - firstDay) / DAY_MS);
   if (asOf >= month.endMs || n === 0) {
     // The month is over, or there is no full day of history to project from.
     return { ...base, forecast: base.spend_to_date, low: base.spend_to_date, high: base.spend_to_date, trend_usd_per_day: null, weekday_effects: null, history_days: n };
   }
   const y = new Array<number>(n).fill(0);
-  for (const row of daily) y[Math.round((Number(row.day_ms) - firstDay) / DAY_MS)] = Number(row.spend);
+  for (const row of daily) y[Math.round((dayMs(row) - firstDay) / DAY_MS)] = Number(row.spend ?? 0);
   const weekdayOf = (t: number) => new Date(firstDay + t * DAY_MS).getUTCDay();
   const fit = fitDaily(y, weekdayOf);
   // Remaining days: the rest of the as_of day pro rata (or whole days when as_of is before the month).

@@ -8,6 +8,9 @@
 // (unlike the log-mean Divisia index, which takes logs), and a factor that did not change gets
 // exactly 0, so when one factor alone changed its part is the whole change.
 //
+// Inputs: the metrics spend (Σ cost, rounded to 1e-9 as the metric answers it), users, requests and
+// total_tokens over each UTC month, from getMetrics (so from a rollup where one serves).
+//
 // Decimals: factors are ratios (requests / users is rarely a finite decimal), so products are taken in
 // decimal.js at 60 significant digits; each part is then rounded to 1e-9 USD and the rounding residual
 // (round(change) − Σ round(part), at most a few 1e-9) is added to the part with the largest magnitude,
@@ -16,7 +19,7 @@
 // A month whose spend the identity cannot express (calls but no user_id, or cost without tokens) has
 // an undefined factor (null in the answer, 0 in the products); the spend the products miss is put into
 // `users` when a month has calls without users, otherwise into `price`, so the parts still add up.
-import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { getMetrics } from '../metrics/index.ts';
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
 import { Dec, MILLION, roundUsd, usd, ZERO } from './money.ts';
@@ -54,16 +57,12 @@ interface MonthTotals {
   tokens: Dec;
 }
 
+/** The month's spend, users, requests and tokens: the metrics themselves (getMetrics picks a rollup or raw calls). */
 async function monthTotals(ctx: AnalysisContext, month: Month): Promise<MonthTotals> {
-  const rows = await queryAnalysis<{ spend: string; users: string; requests: string; tokens: string }>(
-    ctx.ch,
-    `SELECT sum(cost_total) AS spend, uniqExactIf(user_id, user_id != '') AS users, count() AS requests,
-            sum(toUInt64(input_tokens) + output_tokens) AS tokens
-     FROM ${CALLS_IN_RANGE}`,
-    { tag: 'analyses.spend_bridge.month', params: rangeParams(ctx.projectId, { from: month.startMs, to: month.endMs }) },
-  );
-  const row = rows[0] ?? { spend: '0', users: '0', requests: '0', tokens: '0' };
-  return { month, spend: new Dec(row.spend), users: new Dec(row.users), requests: new Dec(row.requests), tokens: new Dec(row.tokens) };
+  const { data } = await getMetrics(ctx, { from: month.startMs, to: month.endMs, metrics: ['spend', 'users', 'requests', 'total_tokens'] });
+  const row = data[0] ?? {};
+  const dec = (value: unknown) => new Dec(value === null || value === undefined ? 0 : String(value));
+  return { month, spend: dec(row.spend), users: dec(row.users), requests: dec(row.requests), tokens: dec(row.total_tokens) };
 }
 
 /** The four factors; a zero denominator makes a factor null (undefined), which counts as 0 in products. */

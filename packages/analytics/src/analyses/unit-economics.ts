@@ -1,11 +1,10 @@
-// Unit economics: the observed cost per user (the metric) and the monthly spend it implies at 10,
+// Unit economics: the observed cost per user (the metric, from getMetrics: a rollup where one serves) and the monthly spend it implies at 10,
 // 10,000 and 1,000,000 users. Linear on purpose: cost per user times users, with the range's cost per
 // user scaled to an average month (30.436875 days: 365.2425 / 12) by the range's length.
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
-import { metricColumns } from './metric-sql.ts';
 import { Dec, usd } from './money.ts';
-import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { getMetrics } from '../metrics/index.ts';
 import { ZRange } from './params.ts';
 
 export const ZUnitEconomicsParams = ZRange;
@@ -26,18 +25,15 @@ export interface UnitEconomicsData {
 
 export async function unitEconomics(ctx: AnalysisContext, input: TUnitEconomicsParams): Promise<UnitEconomicsData> {
   const params = ZUnitEconomicsParams.parse(input);
-  const [row] = await queryAnalysis<{ a_user_spend: string; a_users: string; cost_per_user: string | null }>(
-    ctx.ch,
-    `SELECT ${metricColumns(['cost_per_user'])} FROM ${CALLS_IN_RANGE}`,
-    { tag: 'analyses.unit_economics', params: rangeParams(ctx.projectId, params) },
-  );
-  const users = new Dec(row?.a_users ?? 0);
-  // The projection scales the exact quotient; the answered cost_per_user is the metric's own value.
-  const costPerUser = users.isZero() ? null : new Dec(row!.a_user_spend).div(users);
+  const { data } = await getMetrics(ctx, { from: params.from, to: params.to, metrics: ['cost_per_user', 'users'] });
+  const row = data[0];
+  const users = new Dec(String(row?.users ?? 0));
+  // The projection scales the metric's own (answered) cost per user.
+  const costPerUser = row?.cost_per_user == null ? null : new Dec(String(row.cost_per_user));
   const monthly = costPerUser === null ? null : costPerUser.times(MONTH_DAYS).div(new Dec(params.to - params.from).div(DAY_MS));
   return {
     users: users.toNumber(),
-    cost_per_user: row?.cost_per_user == null ? null : usd(row.cost_per_user),
+    cost_per_user: costPerUser === null ? null : usd(costPerUser),
     monthly_cost_per_user: monthly === null ? null : usd(monthly),
     projection: PROJECTED_USERS.map((n) => ({ users: n, monthly_spend: monthly === null ? null : usd(monthly.times(n)) })),
   };
