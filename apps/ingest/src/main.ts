@@ -5,8 +5,17 @@ import http from 'node:http';
 import { ConfigError, StartupError, checkHealth, loadConfig, openStores } from '@margin/runtime';
 import { createIngestion } from '@margin/ingest';
 
+/** Below this, queued chDB statements (each holds a libuv pool thread) can starve the log's fdatasync. */
+const MIN_THREADPOOL = 16;
+
 async function main(): Promise<void> {
   const config = loadConfig();
+  if (!config.env.CLICKHOUSE_URL && Number(process.env.UV_THREADPOOL_SIZE ?? 4) < MIN_THREADPOOL) {
+    // It must be set before the process starts (the pool exists before this line runs).
+    console.warn(
+      `margin-ingest: UV_THREADPOOL_SIZE is ${process.env.UV_THREADPOOL_SIZE ?? 'unset (4)'}; set it to 64 so acknowledgements never wait behind queued chDB statements`,
+    );
+  }
   const stores = await openStores(config);
   const ingestion = await createIngestion({
     db: stores.db,

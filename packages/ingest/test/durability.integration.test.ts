@@ -24,7 +24,7 @@ afterAll(() => {
 function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', serverMain], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MARGIN_DATA_DIR: dataDir, DATABASE_URL: '', CLICKHOUSE_URL: '' },
+    env: { ...process.env, UV_THREADPOOL_SIZE: '64', PORT: '0', HOST: '127.0.0.1', MARGIN_DATA_DIR: dataDir, DATABASE_URL: '', CLICKHOUSE_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
