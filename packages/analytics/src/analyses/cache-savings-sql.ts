@@ -1,5 +1,6 @@
 // What reading a prompt prefix from the provider's cache would save, per (name, model), at each call's
-// own prices. Shared by the cache opportunities and the what-if "cache" scenario so both agree.
+// own prices: the what-if "cache" scenario's model (cache.ts estimates its opportunities by the same
+// model from sums, in one pass over every feature).
 //
 // Model: within each (name, model, UTC hour) the first call writes the prefix and every later call
 // reads it. A later call saves (p − tokens it already read from cache) × (input price − cache read
