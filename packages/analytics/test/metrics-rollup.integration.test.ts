@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
 import type { CallRow } from '@margin/core';
-import { buildMetricsSql, canServe, getMetrics, METRIC_NAMES, ROLLUP_SOURCES, type MetricsSource } from '../src/metrics/index.ts';
+import { buildMetricsSql, canServe, getMetrics, METRIC_NAMES, ROLLUP_SOURCES, splitMetrics, type MetricsSource } from '../src/metrics/index.ts';
 import { FILTER_NAMES, GROUP_BYS, groupExpression, type Filters, type GroupBy } from '../src/sql/index.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
 
@@ -116,6 +116,22 @@ describe('rollups and raw calls give identical answers, with resent and changed 
         });
       }
     }
+  }
+
+  // no single source answers these: each set of metrics reads its own best source, merged by group
+  const mixes: [string, Parameters<typeof getMetrics>[1], string[]][] = [
+    ['overview', { from: at(1, 0), to: at(4, 0), metrics: ['spend', 'users', 'cost_per_user', 'cache_savings', 'context_overhead', 'sessions'] }, ['daily_users', 'hourly', 'daily_sessions']],
+    ['by day, top 2 by spend', { from: at(1, 0), to: at(4, 0), metrics: ['users', 'cache_savings', 'latency_p95', 'traces'], group_by: 'day', order_by: 'spend', limit: 2 }, ['daily_users', 'hourly', 'raw']],
+    ['ragged, by model', { from: at(1, 3, 30), to: at(3, 7, 30), metrics: ['spend', 'error_rate', 'latency_p50', 'users'], group_by: 'model' }, ['hourly+raw', 'raw']],
+    ['by model, top 1 by latency', { from: at(1, 0), to: at(4, 0), metrics: ['requests', 'spend_share'], group_by: 'model', order_by: 'latency_p99', limit: 1 }, ['hourly', 'raw']],
+  ];
+  for (const [label, query, sources] of mixes) {
+    it(`splits a query no single source answers: ${label}`, async () => {
+      expect(splitMetrics(query).map((part) => part.source).sort()).toEqual([...sources].sort());
+      const split = await getMetrics(ctx(), query);
+      expect(split.data.length).toBeGreaterThan(0);
+      expect(split).toEqual(await getMetrics(ctx(), query, { source: 'raw' }));
+    });
   }
 
   it('holds -1 corrections in the rollups, so the comparisons above test them', async () => {

@@ -1,6 +1,7 @@
 // getMetrics: any set of metrics over one project and [from, to), optionally grouped and filtered,
 // read where the plan says (plan.ts). One SQL statement: the group's aggregates, and for shares a
 // cross join with the whole range's aggregates (same filters, so a call with two tags is one call).
+import Decimal from 'decimal.js';
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
 import { groupExpression, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
 import { aggregateSql, SUM_TYPES, type AggregateName } from './aggregates.ts';
@@ -106,18 +107,72 @@ function convert(name: MetricName, value: unknown): MetricValue {
   }
 }
 
-export async function getMetrics(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}): Promise<{ data: MetricsRow[] }> {
+/** One statement over one plan. */
+async function runStatement(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions): Promise<MetricsRow[]> {
   const built = buildMetricsSql(ctx, query, options);
   const rows = await queryRows<Record<string, unknown>>(ctx.ch, built.sql, {
     tag: `metrics.${built.source}${query.group_by ? `.by_${query.group_by}` : ''}`,
     params: built.params,
     settings: built.source.includes('raw') ? RAW_SETTINGS : {},
   });
-  const data = rows.map((row) => {
+  return rows.map((row) => {
     const out: MetricsRow = {};
     if (query.group_by) out[query.group_by] = String(row.group_key);
     for (const name of built.metrics) out[name] = convert(name, row[name]);
     return out;
   });
-  return { data };
+}
+
+/**
+ * The plans a query runs: one, or, when no single source answers every metric and the query would
+ * fall to raw calls, one per set of metrics that share their own best source (e.g. users from the
+ * daily rollup, cache_savings from the hourly one, latency raw), merged by group.
+ */
+export function splitMetrics(query: MetricsQuery, options: MetricsOptions = {}): { source: string; metrics: MetricName[] }[] {
+  const range = toRange(query);
+  const filters = query.filters ?? {};
+  const metrics = [...new Set([...query.metrics, ...(query.order_by ? [query.order_by] : [])])];
+  const plan = (names: MetricName[]) => planMetrics({ range, metrics: names, group_by: query.group_by, filters }, options.source).id;
+  const whole = plan(metrics);
+  if (whole !== 'raw' || options.source === 'raw') return [{ source: whole, metrics }];
+  const bySource = new Map<string, MetricName[]>();
+  for (const name of metrics) {
+    const source = plan([name]);
+    bySource.set(source, [...(bySource.get(source) ?? []), name]);
+  }
+  return [...bySource].map(([source, names]) => ({ source, metrics: names }));
+}
+
+function compareValues(a: MetricValue, b: MetricValue): number {
+  if (a === b) return 0;
+  if (a === null) return 1; // nulls last
+  if (b === null) return -1;
+  return typeof a === 'string' && typeof b === 'string' ? new Decimal(b).comparedTo(a) : Number(b) - Number(a);
+}
+
+export async function getMetrics(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}): Promise<{ data: MetricsRow[] }> {
+  const parts = splitMetrics(query, options);
+  if (parts.length === 1) return { data: await runStatement(ctx, query, options) };
+
+  // Merge by group; order and limit once all metrics are known. ClickHouse orders strings by bytes:
+  // compare the same way, so a split answer is ordered as a single statement's would be.
+  const key = query.group_by;
+  const results = [];
+  for (const part of parts) results.push(await runStatement(ctx, { ...query, metrics: part.metrics, order_by: undefined, limit: undefined }, options));
+  const merged = new Map<string, MetricsRow>();
+  for (const rows of results) {
+    for (const row of rows) {
+      const group = key ? String(row[key]) : '';
+      merged.set(group, { ...(merged.get(group) ?? {}), ...row });
+    }
+  }
+  const bytes = (text: string) => Buffer.from(text, 'utf8');
+  let data = [...merged.values()].sort((a, b) => (key ? Buffer.compare(bytes(String(a[key])), bytes(String(b[key]))) : 0));
+  if (query.order_by) {
+    const order = query.order_by;
+    data = data.sort((a, b) => compareValues(a[order] ?? null, b[order] ?? null));
+  }
+  if (query.limit !== undefined) data = data.slice(0, query.limit);
+  const names = [...new Set([...query.metrics, ...(query.order_by ? [query.order_by] : [])])];
+  return { data: data.map((row) => Object.fromEntries([...(key ? [[key, row[key]!]] : []), ...names.map((name) => [name, row[name] ?? null])])) };
 }
