@@ -2,6 +2,8 @@
 // limits, rate limits and a full backlog.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BacklogFullError, createEventWriter } from '@margin/clickhouse';
+import type { Db } from '@margin/db';
+import { createKeyAuthenticator, isApiError } from '../src/index.ts';
 import { bearer, createProject, postJson, startHarness, type Harness, type TestProject } from './fixtures/harness.ts';
 
 const TTL_MS = 500;
@@ -55,7 +57,22 @@ describe('authentication', () => {
     expect(prices.status).toBe(403);
   });
 
-  it('sees a revoked key within the TTL, without a database round trip per request before that', async () => {
+  it('answers a known key, and an unknown one, from memory: one lookup, not one per request', async () => {
+    let lookups = 0;
+    const counting = {
+      ...h.db,
+      prisma: { apiKey: { findMany: (args: never) => (lookups++, h.db.prisma.apiKey.findMany(args)) } },
+    } as unknown as Db;
+    const auth = createKeyAuthenticator(counting, { ttlMs: 60_000 });
+    const known = await createProject(h.db);
+    for (let i = 0; i < 50; i++) expect(isApiError(await auth.authenticateHeader(`Bearer ${known.secretKey}`))).toBe(false);
+    expect(lookups).toBe(1);
+    for (let i = 0; i < 20; i++) expect(isApiError(await auth.authenticateHeader('Bearer sk-mg-unknown'))).toBe(true);
+    expect(lookups).toBe(2);
+    auth.close();
+  });
+
+  it('sees a revoked key within the TTL', async () => {
     const revoked = await createProject(h.db);
     expect((await send(bearer(revoked))).status).toBe(207);
     await h.db.prisma.apiKey.update({ where: { id: revoked.keyId }, data: { revokedAt: new Date() } });
