@@ -46,7 +46,8 @@ export async function benchQueries(ch: ClickHouse, projectId: string, from: numb
     },
     ...DASHBOARD_QUERIES.map((q): BenchQuery => ({ name: q.name, group: 'dashboard', run: () => q.run(ctx, { from, to }) })),
     ...Object.entries(ANALYSES).map(([name, analysis]): BenchQuery => {
-      const params = analysis.schema.parse(analysisParams[name] ?? range);
+      // The functions take the API's raw parameters and parse them themselves, as the route does.
+      const params = analysisParams[name] ?? range;
       return { name: `analysis.${name}`, group: 'analysis', run: () => analysis.run(ctx, params as never) };
     }),
     { name: 'what-if.route', group: 'what-if', run: () => whatIf(ctx, { ...range, scenario: { route: { name: 'support.answer', from_model: 'claude-3-5-sonnet-20241022', to_model: 'claude-3-5-haiku-20241022', share: 0.5 } } }) },
