@@ -1,20 +1,17 @@
 // A durable append-only log of row batches in a directory of segment files: ingestion acknowledges
 // once its batch is fdatasync'ed here, and the loader moves the log into ClickHouse later.
 //
-// Record: u32 payload length | u32 row count | u32 crc32(row count + payload) | JSON payload.
+// Records are length-prefixed and checksummed (log-record.ts).
 // Offsets are global byte positions; a segment is named after the offset of its first byte, so a
 // checkpoint (an offset) says which segments are fully loaded and may be deleted.
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { EventEmitter } from 'node:events';
 import type { RowBatch } from '@margin/core';
 import { readCheckpoint, writeCheckpoint } from './log-checkpoint.ts';
+import { BacklogFullError, batchRows, encodeRecord, syncDir, writeFully } from './log-record.ts';
 import { acquireDirLock, releaseDirLock } from './log-lock.ts';
 import { MAX_RECORD_BYTES, listSegments, scanSegment, segmentPath, type LogRecord } from './log-segment.ts';
-
-export const HEADER_BYTES = 12;
 
 export interface EventLogOptions {
   dir: string;
@@ -35,28 +32,6 @@ export interface EventLogStats {
   /** Bytes cut from a torn tail when the log was opened. */
   truncatedBytes: number;
 }
-
-/** The log holds too much that is not yet in ClickHouse: ingestion answers 503 + Retry-After. */
-export class BacklogFullError extends Error {
-  constructor(readonly retryAfterSeconds: number, detail: string) {
-    super(`event log backlog full (${detail}); retry after ${retryAfterSeconds}s`);
-    this.name = 'BacklogFullError';
-  }
-}
-
-export const crc32 = (data: Uint8Array, seed = 0): number => zlib.crc32(data, seed);
-
-export function encodeRecord(payload: Buffer, rows: number): Buffer {
-  const record = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
-  record.writeUInt32LE(payload.length, 0);
-  record.writeUInt32LE(rows, 4);
-  record.writeUInt32LE(crc32(payload, crc32(record.subarray(4, 8))), 8);
-  payload.copy(record, HEADER_BYTES);
-  return record;
-}
-
-export const batchRows = (batch: RowBatch): number =>
-  batch.calls.length + batch.spans.length + batch.traces.length + batch.scores.length;
 
 interface Pending {
   record: Buffer;
@@ -310,19 +285,4 @@ export class EventLog extends EventEmitter {
   }
 }
 
-async function writeFully(handle: fsp.FileHandle, buffer: Buffer, position: number): Promise<void> {
-  let written = 0;
-  while (written < buffer.length) {
-    const { bytesWritten } = await handle.write(buffer, written, buffer.length - written, position + written);
-    written += bytesWritten;
-  }
-}
-
-export async function syncDir(dir: string): Promise<void> {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+export { BacklogFullError, syncDir } from './log-record.ts';

@@ -1,8 +1,8 @@
 // The event log's checkpoint: the offset before which every record is in ClickHouse. Written to a
 // temporary file, fsynced and renamed (then the directory fsynced), so it is either old or new.
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { syncDir } from './log-record.ts';
 
 export interface Checkpoint {
   offset: number;
@@ -34,10 +34,5 @@ export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Prom
     await handle.close();
   }
   await fsp.rename(temporary, target);
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  await syncDir(dir);
 }

@@ -2,10 +2,9 @@
 // record that is torn or corrupt, so a crash mid-write is detected and never half-read.
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import type { RowBatch } from '@margin/core';
+import { HEADER_BYTES, recordChecksum } from './log-record.ts';
 
-const HEADER_BYTES = 12;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Larger than any batch ingestion accepts (5 MB bodies): a bigger length is a corrupt header. */
 export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
@@ -64,7 +63,7 @@ export async function scanSegment(
       if (start + need > chunk.length) break;
       const recordRows = chunk.readUInt32LE(start + 4);
       const payload = chunk.subarray(start + HEADER_BYTES, start + need);
-      const expected = zlib.crc32(payload, zlib.crc32(chunk.subarray(start + 4, start + 8)));
+      const expected = recordChecksum(chunk.subarray(start + 4, start + 8), payload);
       if (expected !== chunk.readUInt32LE(start + 8)) break;
       position += need;
       rows += recordRows;
