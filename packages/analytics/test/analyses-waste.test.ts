@@ -18,8 +18,10 @@ describe('waste analysis', () => {
       // A loop: six first attempts of agent.step in trace L (plus one retry that does not deepen it).
       ...Array.from({ length: 6 }, () => call(project, { timestamp: t, trace_id: 'L', name: 'agent.step', cost_total: '0.1' })),
       call(project, { timestamp: t, trace_id: 'L', name: 'agent.plan', cost_total: '0.05' }),
-      // Four first attempts: no loop.
+      call(project, { timestamp: t, trace_id: 'L', name: 'agent.step', attempt: 2, cost_total: '0.2' }),
+      // Four first attempts and two retries of them: no loop.
       ...Array.from({ length: 4 }, () => call(project, { timestamp: t, trace_id: 'S', name: 'agent.step', cost_total: '1' })),
+      ...Array.from({ length: 2 }, () => call(project, { timestamp: t, trace_id: 'S', name: 'agent.step', attempt: 2, cost_total: '1' })),
       // Outside the range and another project: never counted.
       call(project, { timestamp: at('2026-04-01T00:00:00Z'), status: 'error', cost_total: '9' }),
       call('other', { timestamp: t, status: 'error', cost_total: '9' }),
@@ -40,8 +42,8 @@ describe('waste analysis', () => {
     const data = await waste({ ch, projectId: project }, range);
     expect(data.failed_spend).toBe(0.003000001);
     expect(data.failed_requests).toBe(2);
-    expect(data.retry_spend).toBe(0.002); // 0.002 + 0.000000000004, rounded to 1e-9
-    expect(data.retry_requests).toBe(2);
+    expect(data.retry_spend).toBe(2.202); // 0.002 + 0.000000000004 + 0.2 + 2 × 1, rounded to 1e-9
+    expect(data.retry_requests).toBe(5);
   });
 
   it('counts repeats of a tool input within a trace beyond the first', async () => {
@@ -51,6 +53,6 @@ describe('waste analysis', () => {
 
   it('finds loops by the repeats of one step in a trace', async () => {
     const data = await waste({ ch, projectId: project }, range);
-    expect(data.loops).toEqual([{ trace_id: 'L', name: 'agent.step', depth: 6, spend: 0.65 }]);
+    expect(data.loops).toEqual([{ trace_id: 'L', name: 'agent.step', depth: 6, spend: 0.85 }]);
   });
 });

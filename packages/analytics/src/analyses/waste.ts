@@ -54,16 +54,17 @@ export async function waste(ctx: AnalysisContext, input: TWasteParams): Promise<
   );
   const loops = await queryAnalysis<{ trace_id: string; step_name: string; depth: string; spend: string }>(
     ctx.ch,
-    `SELECT trace_id, argMax(name, (n, name)) AS step_name, max(n) AS depth, sum(step_spend) AS spend
+    // One GROUP BY trace_id (a second key, name, costs several times more): each long enough trace's
+    // first-attempt step names, then the most repeated one (ties: the greater name).
+    `SELECT trace_id, arrayReverseSort(arrayMap(step -> (countEqual(steps, step), step), arrayDistinct(steps)))[1] AS top,
+            top.1 AS depth, top.2 AS step_name, spend
      FROM (
-       SELECT trace_id, name, countIf(attempt <= 1) AS n, sum(cost_total) AS step_spend
+       SELECT trace_id, groupArrayIf(name, attempt <= 1) AS steps, sum(cost_total) AS spend
        FROM ${CALLS_IN_RANGE} AND trace_id != ''
-         -- only traces long enough to hold a loop: a cheap one-key GROUP BY first, as most traces are short
-         AND trace_id IN (SELECT trace_id FROM ${CALLS_IN_RANGE} AND trace_id != '' GROUP BY trace_id HAVING countIf(attempt <= 1) >= {min_depth:UInt64})
-       GROUP BY trace_id, name
+       GROUP BY trace_id
+       HAVING length(steps) >= {min_depth:UInt64}
      )
-     GROUP BY trace_id
-     HAVING depth >= {min_depth:UInt64}
+     WHERE depth >= {min_depth:UInt64}
      ORDER BY depth DESC, spend DESC, trace_id
      LIMIT ${MAX_LOOPS}`,
     { tag: 'analyses.waste.loops', params: { ...sqlParams, min_depth: LOOP_MIN_DEPTH } },
