@@ -85,6 +85,32 @@ describe('GET /api/public/generations handler', () => {
     expect(data.map((g) => g.id).sort()).toEqual(expected.sort());
   });
 
+  it('stays exact when stale copies crowd the top (the candidates step falls back to the full query)', async () => {
+    // 30 calls first sent with cost 5, then corrected to a few cents, in the same hour (so both
+    // copies stay until a merge); 10 calls a1..a10 sent once with costs 1..10, ids sorting below.
+    const stale = Array.from({ length: 30 }, (_, i) => call({ id: `h${String(i).padStart(2, '0')}`, project_id: 'p4', timestamp: at(2, 10, i), cost_total: '5', version: 1 }));
+    await insertCalls(ch, stale);
+    await insertCalls(ch, [
+      ...stale.map((c, i) => call({ ...c, cost_total: `0.0${i % 10}`, version: 2 })),
+      ...Array.from({ length: 10 }, (_, i) => call({ id: `a${String(i + 1).padStart(2, '0')}`, project_id: 'p4', timestamp: at(2, 10, 45), cost_total: String(i + 1) })),
+    ]);
+    const expected = [
+      ...Array.from({ length: 10 }, (_, i) => ({ id: `a${String(10 - i).padStart(2, '0')}`, cost: 10 - i })),
+      ...stale.map((c, i) => ({ id: c.id, cost: Number(`0.0${i % 10}`) })).sort((x, y) => y.cost - x.cost || (x.id < y.id ? 1 : -1)),
+    ];
+    for (const limit of [5, 6, 12]) {
+      const rows: { id: string; cost: number }[] = [];
+      let cursor: string | null = null;
+      do {
+        const result = await handleGenerations(new URLSearchParams(`order_by=cost&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`), { ch, projectId: 'p4' });
+        const page = ZGenerationsResponse.parse(result.body);
+        rows.push(...page.data.map((g) => ({ id: g.id, cost: g.cost.total })));
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(rows, `limit ${limit}`).toEqual(expected);
+    }
+  });
+
   it('answers 400 naming the parameter', async () => {
     const cases: [string, RegExp][] = [
       ['order_by=price', /^order_by: must be one of/],

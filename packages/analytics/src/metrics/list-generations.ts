@@ -1,6 +1,7 @@
 // listGenerations: one project's calls (newest copy of each id), filtered like the metrics, largest
 // first by cost, timestamp, total tokens or latency, in pages. The cursor is the last row's
 // (sort value, id): the next page starts strictly after it, so ties never repeat or skip a call.
+import Decimal from 'decimal.js';
 import { queryRows } from '@margin/clickhouse';
 import type { CallRow } from '@margin/core';
 import { RAW_CALLS, RAW_SETTINGS, rawCallsWhere, toRfc3339, fromClickHouseTime, type Filters, type TimeRange } from '../sql/index.ts';
@@ -9,12 +10,18 @@ import type { MetricsContext } from './get-metrics.ts';
 export const GENERATION_ORDERS = ['cost', 'timestamp', 'total_tokens', 'latency'] as const;
 export type GenerationOrder = (typeof GENERATION_ORDERS)[number];
 
-// `pattern` checks a cursor's value before it reaches ClickHouse as a typed parameter.
-const SORT: Record<GenerationOrder, { sql: string; type: string; pattern: RegExp }> = {
-  cost: { sql: 'cost_total', type: 'Decimal64(12)', pattern: /^-?\d{1,7}(\.\d{1,12})?$/ },
-  timestamp: { sql: 'timestamp', type: "DateTime64(3, 'UTC')", pattern: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/ },
-  total_tokens: { sql: 'toUInt64(input_tokens) + output_tokens', type: 'UInt64', pattern: /^\d{1,19}$/ },
-  latency: { sql: 'duration_ms', type: 'UInt32', pattern: /^\d{1,10}$/ },
+// `pattern` checks a cursor's value before it reaches ClickHouse as a typed parameter; `above`
+// compares two values as ClickHouse does (true when a sorts after b in DESC order; b undefined: no bound).
+const decimalAbove = (a: string, b: string | undefined) => b === undefined || new Decimal(a).greaterThan(b);
+const integerAbove = (a: string, b: string | undefined) => b === undefined || BigInt(a) > BigInt(b);
+const SORT: Record<GenerationOrder, { sql: string; type: string; pattern: RegExp; above: (a: string, b: string | undefined) => boolean }> = {
+  cost: { sql: 'cost_total', type: 'Decimal64(12)', pattern: /^-?\d{1,7}(\.\d{1,12})?$/, above: decimalAbove },
+  timestamp: {
+    sql: 'timestamp', type: "DateTime64(3, 'UTC')", pattern: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/,
+    above: (a, b) => b === undefined || a > b, // one fixed-width format: text order is time order
+  },
+  total_tokens: { sql: 'toUInt64(input_tokens) + output_tokens', type: 'UInt64', pattern: /^\d{1,19}$/, above: integerAbove },
+  latency: { sql: 'duration_ms', type: 'UInt32', pattern: /^\d{1,10}$/, above: integerAbove },
 };
 
 export const MAX_GENERATIONS_PAGE = 100;
@@ -118,6 +125,9 @@ export function toGeneration(row: GenerationRecord): Generation {
   };
 }
 
+/** How many copies the cheap first step looks at, per row of the page. */
+const CANDIDATES_PER_ROW = 4;
+
 export async function listGenerations(
   ctx: MetricsContext,
   query: GenerationsQuery,
@@ -132,18 +142,40 @@ export async function listGenerations(
   const where = rawCallsWhere(ctx.projectId, range, query.filters ?? {});
   const cursor = query.cursor !== undefined ? decodeCursor(query.cursor, order) : undefined;
   const after = cursor ? ` AND (${sort.sql}, id) < ({c_value:${sort.type}}, {c_id:String})` : '';
-  const rows = await queryRows<GenerationRecord & { sort_value: string }>(
+  const params = { ...where.params, ...(cursor ? { c_value: cursor.value, c_id: cursor.id } : {}), limit: limit + 1 };
+  const select = (restrict: string, tag: string, extra: Record<string, unknown> = {}) =>
+    queryRows<GenerationRecord & { sort_value: string }>(
+      ctx.ch,
+      `SELECT ${GENERATION_COLUMNS}, toString(${sort.sql}) AS sort_value
+       FROM ${RAW_CALLS} ${where.sql}${after}${restrict}
+       ORDER BY ${sort.sql} DESC, id DESC
+       LIMIT {limit:UInt32}`,
+      { tag, params: { ...params, ...extra }, settings: RAW_SETTINGS },
+    );
+
+  // FINAL over the whole range is slow. First, cheaply and without FINAL, the top copies of any
+  // version; then FINAL over just their ids. Every newest copy outside those candidates sorts at or
+  // below the last candidate (it is a copy too), so the answer is exact when the page (and one more
+  // row) sorts strictly above that bound; otherwise, or rarely, the full query runs.
+  const k = (limit + 1) * CANDIDATES_PER_ROW;
+  const candidates = await queryRows<{ hour: string; id: string; sort_value: string }>(
     ctx.ch,
-    `SELECT ${GENERATION_COLUMNS}, toString(${sort.sql}) AS sort_value
-     FROM ${RAW_CALLS} ${where.sql}${after}
+    `SELECT toString(toStartOfHour(timestamp)) AS hour, id, toString(${sort.sql}) AS sort_value
+     FROM calls ${where.sql}${after}
      ORDER BY ${sort.sql} DESC, id DESC
-     LIMIT {limit:UInt32}`,
-    {
-      tag: `generations.by_${order}`,
-      params: { ...where.params, ...(cursor ? { c_value: cursor.value, c_id: cursor.id } : {}), limit: limit + 1 },
-      settings: RAW_SETTINGS,
-    },
+     LIMIT {k:UInt32}`,
+    { tag: `generations.by_${order}.candidates`, params: { ...params, k } },
   );
+  // both sets are on the sorting key, so FINAL reads only those granules (a superset is harmless)
+  let rows = await select(
+    " AND toStartOfHour(timestamp) IN {c_hours:Array(DateTime('UTC'))} AND id IN {c_ids:Array(String)}",
+    `generations.by_${order}`,
+    { c_hours: [...new Set(candidates.map((c) => c.hour))], c_ids: candidates.map((c) => c.id) },
+  );
+  const bound = candidates.length === k ? candidates[k - 1]!.sort_value : undefined;
+  const complete = rows.length === limit + 1 ? sort.above(rows[limit]!.sort_value, bound) : bound === undefined;
+  if (!complete) rows = await select('', `generations.by_${order}.full`);
+
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const next_cursor = rows.length > limit && last ? encodeCursor({ order, value: last.sort_value, id: last.id }) : null;
