@@ -26,12 +26,12 @@ const hourOf = (ms: number): number => Math.floor(ms / 3_600_000) * 3600;
 const keyOf = (projectId: string, id: string): string => `${projectId}\u0000${id}`;
 
 /** The newest copy per (project_id, id); on equal versions the later one in the log wins. */
-export function newestPerId(calls: readonly CallRow[]): CallRow[] {
-  const newest = new Map<string, CallRow>();
-  for (const call of calls) {
-    const key = keyOf(call.project_id, call.id);
+export function newestPerId<Row extends { project_id: string; id: string; version: number }>(rows: readonly Row[]): Row[] {
+  const newest = new Map<string, Row>();
+  for (const row of rows) {
+    const key = keyOf(row.project_id, row.id);
     const seen = newest.get(key);
-    if (!seen || call.version >= seen.version) newest.set(key, call);
+    if (!seen || row.version >= seen.version) newest.set(key, row);
   }
   return [...newest.values()];
 }

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { ClickHouseSettings } from '@clickhouse/client';
 import type { RowBatch } from '@margin/core';
 import type { ClickHouse } from './client.ts';
-import { applyCallsPlan, planCalls, type CallsPlan } from './calls-upsert.ts';
+import { applyCallsPlan, newestPerId, planCalls, type CallsPlan } from './calls-upsert.ts';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { syncDir, type EventLog } from './event-log.ts';
@@ -37,9 +37,11 @@ export interface LoaderStats {
 export async function loadBatch(ch: ClickHouse, batch: RowBatch, settings: ClickHouseSettings = {}, plan?: CallsPlan): Promise<void> {
   const calls = plan ?? (await planCalls(ch, batch.calls));
   await applyCallsPlan(ch, calls, settings);
-  await insertCompact(ch, 'spans', SPAN_COLUMNS, batch.spans, settings);
-  await insertCompact(ch, 'traces', TRACE_COLUMNS, batch.traces, settings);
-  await insertCompact(ch, 'scores', SCORE_COLUMNS, batch.scores, settings);
+  // Within a batch, one copy per id: spans are sorted by hour too, so two copies of an id in
+  // different hours would both survive FINAL. Across batches that case is not handled for spans.
+  await insertCompact(ch, 'spans', SPAN_COLUMNS, newestPerId(batch.spans), settings);
+  await insertCompact(ch, 'traces', TRACE_COLUMNS, newestPerId(batch.traces), settings);
+  await insertCompact(ch, 'scores', SCORE_COLUMNS, newestPerId(batch.scores), settings);
 }
 
 export class Loader {

@@ -36,9 +36,22 @@ describe('loader', () => {
     expect(await countCalls('p-flush')).toBe(500);
     const spans = await queryRows<{ n: string }>(ch, "SELECT count() AS n FROM spans WHERE project_id = 'p-flush'", { tag: 'test' });
     expect(Number(spans[0]!.n)).toBe(1);
+    // Two copies of a span id in one batch, in different hours: only the newest is stored.
+    await writer.write({
+      calls: [],
+      spans: [
+        makeSpan({ project_id: 'p-flush', id: 'span-2', version: 2, timestamp: Date.UTC(2026, 10, 1, 11) }),
+        makeSpan({ project_id: 'p-flush', id: 'span-2', version: 1, timestamp: Date.UTC(2026, 10, 1, 9) }),
+      ],
+      traces: [],
+      scores: [],
+    });
+    await writer.flush();
+    const copies = await queryRows<{ h: number }>(ch, "SELECT toHour(timestamp) AS h FROM spans WHERE id = 'span-2'", { tag: 'test' });
+    expect(copies).toEqual([{ h: 11 }]);
     const costs = await queryRows<{ total: string }>(ch, "SELECT sum(cost_total) AS total FROM calls WHERE project_id = 'p-flush'", { tag: 'test' });
     expect(costs[0]!.total).toBe('0.165'); // 500 × 0.00033, exact
-    expect(writer.stats()).toMatchObject({ backlogRows: 0, backlogBytes: 0, loadedRows: 501 });
+    expect(writer.stats()).toMatchObject({ backlogRows: 0, backlogBytes: 0, loadedRows: 503 });
     await writer.close();
   });
 
