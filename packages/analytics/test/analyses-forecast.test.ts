@@ -52,6 +52,12 @@ describe('forecast analysis', () => {
     expect(data.history_days).toBe(56);
   });
 
+  it('forecasts a whole month ahead from the history before it', async () => {
+    const data = await forecast({ ch, projectId: 'clean' }, { month: '2026-03', as_of: '2026-02-27T00:00:00Z' });
+    expect(data.spend_to_date).toBe(0);
+    expect(data.forecast).toBeCloseTo(sumSpend(clean, '2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z').toNumber(), 4);
+  });
+
   it('puts the month-end spend of a noisy series inside its 80% interval', async () => {
     const data = await forecast({ ch, projectId: 'noisy' }, { month: '2026-03', as_of: '2026-03-15T00:00:00Z' });
     const truth = sumSpend(noisy, '2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z').toNumber();
