@@ -65,7 +65,7 @@ export async function ensureDemoProject(options: EnsureDemoProjectOptions): Prom
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         });
   if (options.background) {
-    const loading = load();
+    const loading = new Promise<void>((resolve) => setImmediate(resolve)).then(load);
     loading.catch(() => undefined); // the caller may never await it; its error is still in `loading`
     return { projectId: project.id, created: project.created, existingCalls, loading };
   }

@@ -29,6 +29,8 @@ export interface DemoPlan {
 }
 
 export const DEFAULT_DEMO_SEED = 'margin-demo';
+/** About 20 ms of generation between two turns of the event loop. */
+const PAUSE_EVERY_CALLS = 2_000;
 
 export function planDemo(options: DemoOptions): DemoPlan {
   const days = planDays(options.calls, options.months ?? 3, options.end ?? Date.now());
@@ -58,6 +60,7 @@ export async function* generateDemo(options: DemoOptions): AsyncGenerator<RowBat
   const incidents = new Set(plan.incidentHours);
 
   let out = emptyBatch();
+  let nextPause = PAUSE_EVERY_CALLS;
   for (const day of plan.days) {
     let remaining = day.calls;
     while (remaining > 0) {
@@ -95,9 +98,15 @@ export async function* generateDemo(options: DemoOptions): AsyncGenerator<RowBat
       });
       FEATURE_BUILDERS[feature](ctx);
       remaining = ctx.remaining;
+      // Hand the event loop back now and then: a server loading the demo keeps answering meanwhile.
+      if (out.calls.length >= nextPause) {
+        nextPause = out.calls.length + PAUSE_EVERY_CALLS;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       if (out.calls.length >= batchSize) {
         yield out;
         out = emptyBatch();
+        nextPause = PAUSE_EVERY_CALLS;
       }
     }
   }
