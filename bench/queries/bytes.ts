@@ -22,9 +22,11 @@ export async function optimizeFinal(ch: ClickHouse, tables: readonly string[]): 
 }
 
 export async function tableBytes(ch: ClickHouse, table: string): Promise<TableBytes> {
-  const [{ rows } = { rows: '0' }] = await queryRows<{ rows: string }>(
+  // Totals from the parts: a small table's parts are compact and report no per-column sizes.
+  const [{ rows, compressed } = { rows: '0', compressed: '0' }] = await queryRows<{ rows: string; compressed: string }>(
     ch,
-    'SELECT sum(rows) AS rows FROM system.parts WHERE database = currentDatabase() AND table = {table:String} AND active',
+    `SELECT sum(rows) AS rows, sum(data_compressed_bytes) AS compressed
+     FROM system.parts WHERE database = currentDatabase() AND table = {table:String} AND active`,
     { tag: 'bench.rows', params: { table } },
   );
   const count = Number(rows);
@@ -42,6 +44,5 @@ export async function tableBytes(ch: ClickHouse, table: string): Promise<TableBy
     uncompressed: Number(c.uncompressed),
     bytesPerRow: count > 0 ? Number(c.compressed) / count : 0,
   }));
-  const total = list.reduce((sum, c) => sum + c.compressed, 0);
-  return { table, rows: count, bytesPerRow: count > 0 ? total / count : 0, columns: list.sort((a, b) => b.compressed - a.compressed) };
+  return { table, rows: count, bytesPerRow: count > 0 ? Number(compressed) / count : 0, columns: list.sort((a, b) => b.compressed - a.compressed) };
 }
