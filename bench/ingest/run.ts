@@ -4,6 +4,7 @@
 // metrics query over HTTP, (d) time from a 2xx to the event being visible to a query.
 // Everything binds 127.0.0.1; every loop is bounded by its phase's duration.
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const BATCH_SIZES = (process.env.BENCH_BATCH_SIZES ?? '1,10,100').split(',').map(Number);
 
 function tsx(script: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(here, script), ...args], {
+  return spawn(process.execPath, [...(script === 'server.ts' && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), '--import', 'tsx', path.join(here, script), ...args], {
     cwd: path.resolve(here, '../..'),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -49,6 +50,10 @@ interface QueryResult {
   queryMs: { p50: number };
 }
 
+// Other processes on the machine skew every figure: say how busy it was.
+const load = () => os.loadavg().map((n) => n.toFixed(1)).join(' ');
+console.log(`machine: ${os.cpus().length} cores, load average ${load()} at start`);
+
 // ---------- the server (and the ceiling it measures first) ----------
 // chDB runs each statement on a libuv pool thread, and a statement waiting for the engine's one
 // slot holds its thread: with the default pool of 4, queued queries starve the log's fdatasync.
@@ -76,6 +81,16 @@ for (const name of ready.queries) {
 timings.sort((a, b) => b.ms - a.ms);
 const heaviest = timings[0]!.name;
 console.log(`heaviest dashboard query on ${ceiling.rows} rows: ${heaviest} (${Math.round(timings[0]!.ms)} ms; next ${timings.slice(1, 3).map((t) => `${t.name} ${Math.round(t.ms)} ms`).join(', ')})`);
+
+interface ServerStats {
+  backlogRows: number;
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  serverCpuShare: number;
+}
+/** The server's writer backlog, event-loop delay and CPU since the last call (which it resets). */
+const serverStats = async (): Promise<ServerStats> => (await (await fetch(`${ready.url}/bench/stats?reset=1`, { headers: auth })).json()) as ServerStats;
+const serverLine = (s: ServerStats) =>
+  `server event-loop delay p99 ${round(s.eventLoopDelayMs.p99)} ms (max ${round(s.eventLoopDelayMs.max)}), server CPU ${round(s.serverCpuShare * 100)}% of one core`;
 
 /** (d) Posts one event and polls a query until it is there: ms from the 2xx to visible. */
 async function visibility(): Promise<number> {
@@ -107,25 +122,28 @@ const rows: string[] = [];
 const visibleUnderLoad: number[] = [];
 for (const batchSize of BATCH_SIZES) {
   const base = { url: ready.url, secretKey: ready.secretKey, batchSize, concurrency: CONCURRENCY, durationMs: PHASE_MS };
+  await serverStats(); // resets the per-phase counters
   const max = await runJson<LoadResult>('load.ts', base);
+  const maxServer = await serverStats();
   const halfRate = max.requestsPerSecond / 2;
   const half = await runJson<LoadResult>('load.ts', { ...base, rate: halfRate, concurrency: 256 });
+  const halfServer = await serverStats();
   const [halfQuery, loop, probes] = await Promise.all([
     runJson<LoadResult>('load.ts', { ...base, rate: halfRate, concurrency: 256 }),
     runJson<QueryResult>('query-loop.ts', { url: ready.url, secretKey: ready.secretKey, name: heaviest, durationMs: PHASE_MS }),
     probeDuring(PHASE_MS - 500),
   ]);
   visibleUnderLoad.push(...probes);
-  const stats = (await (await fetch(`${ready.url}/bench/stats`, { headers: auth })).json()) as { backlogRows: number };
+  const stats = await serverStats();
   const ratio = max.eventsPerSecond / ceiling.rowsPerSecond;
   const probe = summarise(probes);
   const failures = (r: LoadResult) => Object.entries(r.statuses).filter(([s]) => s !== '207').map(([s, n]) => `${s}×${n}`).join(' ') || 'none';
   console.log(
-    `(b) batch ${batchSize}: ${Math.round(max.eventsPerSecond)} events/s (${Math.round(max.requestsPerSecond)} req/s), p50 ${round(max.latencyMs.p50)} ms, p99 ${round(max.latencyMs.p99)} ms, ${round(ratio * 100)}% of ceiling; non-207: ${failures(max)}`,
+    `(b) batch ${batchSize}: ${Math.round(max.eventsPerSecond)} events/s (${Math.round(max.requestsPerSecond)} req/s), p50 ${round(max.latencyMs.p50)} ms, p99 ${round(max.latencyMs.p99)} ms, ${round(ratio * 100)}% of ceiling; non-207: ${failures(max)}; ${serverLine(maxServer)}`,
   );
-  console.log(`(c) batch ${batchSize} at half load (${round(halfRate)} req/s): p50 ${round(half.latencyMs.p50)} ms, p99 ${round(half.latencyMs.p99)} ms; non-207: ${failures(half)}`);
+  console.log(`(c) batch ${batchSize} at half load (${round(halfRate)} req/s): p50 ${round(half.latencyMs.p50)} ms, p99 ${round(half.latencyMs.p99)} ms; non-207: ${failures(half)}; ${serverLine(halfServer)}`);
   console.log(
-    `(c) batch ${batchSize} at half load + ${heaviest} loop (${loop.queries} queries, p50 ${round(loop.queryMs.p50)} ms each): p50 ${round(halfQuery.latencyMs.p50)} ms, p99 ${round(halfQuery.latencyMs.p99)} ms; non-207: ${failures(halfQuery)}; visible after 2xx p50 ${round(probe.p50)} ms, max ${round(probe.max)} ms; backlog after: ${stats.backlogRows} rows`,
+    `(c) batch ${batchSize} at half load + ${heaviest} loop (${loop.queries} queries, p50 ${round(loop.queryMs.p50)} ms each): p50 ${round(halfQuery.latencyMs.p50)} ms, p99 ${round(halfQuery.latencyMs.p99)} ms; non-207: ${failures(halfQuery)}; visible after 2xx p50 ${round(probe.p50)} ms, max ${round(probe.max)} ms; backlog after: ${stats.backlogRows} rows; ${serverLine(stats)}`,
   );
   rows.push(
     `| ${batchSize} | ${Math.round(max.eventsPerSecond)} | ${round(max.latencyMs.p50)} / ${round(max.latencyMs.p99)} | ${round(ratio * 100)}% | ${round(half.latencyMs.p50)} / ${round(half.latencyMs.p99)} | ${round(halfQuery.latencyMs.p50)} / ${round(halfQuery.latencyMs.p99)} (${loop.queries} × ${heaviest}) | ${round(probe.p50)} / ${round(probe.max)} |`,
@@ -138,5 +156,6 @@ console.log('\n| batch | events/s (max) | p50 / p99 ms (max) | of ceiling | p50 
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const row of rows) console.log(row);
 
+console.log(`\nload average ${load()} at the end`);
 server.kill('SIGTERM');
 await new Promise((resolve) => server.once('exit', resolve));

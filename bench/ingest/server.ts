@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createClickHouse, measureInsertCeiling, migrateClickHouse, queryRows } from '@margin/clickhouse';
 import { createPricer, parseEvent, toRows, type TEvent } from '@margin/core';
 import { createDb, displaySecretKey, generateKeyPair, hashSecretKey, migrateDb } from '@margin/db';
@@ -39,6 +40,11 @@ const ceiling = await measureInsertCeiling(ch, rows, { batchRows: 10_000 });
 say({ ceiling: { rows: ceiling.rows, seconds: ceiling.seconds, rowsPerSecond: ceiling.rowsPerSecond, format: ceiling.format } });
 
 const ingestion = await createIngestion({ db, ch, logDir: path.join(dataDir, 'log'), onError: (error) => console.error(error) });
+// Event-loop delay and CPU per phase: tells main-thread stalls (loader work, parsing) from waiting.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+let cpuMark = process.cpuUsage();
+let wallMark = performance.now();
 const range = { from: now - 40 * 86_400_000, to: now + 86_400_000 };
 const metricsCtx = { ch, projectId: project.id };
 
@@ -62,7 +68,18 @@ async function benchRoute(req: http.IncomingMessage, res: http.ServerResponse, u
     );
     body = { visible: Number(found[0]?.n ?? 0) > 0 };
   } else if (url.pathname === '/bench/stats') {
-    body = ingestion.writer.stats();
+    const cpu = process.cpuUsage(cpuMark);
+    const wallMs = performance.now() - wallMark;
+    body = {
+      ...ingestion.writer.stats(),
+      eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+      serverCpuShare: (cpu.user + cpu.system) / 1000 / wallMs,
+    };
+    if (url.searchParams.has('reset')) {
+      loopDelay.reset();
+      cpuMark = process.cpuUsage();
+      wallMark = performance.now();
+    }
   } else return sendError(res, { status: 404, code: 'not_found', message: 'no such bench route' });
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
