@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClickHouse } from '@margin/clickhouse';
+import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
 import type { CallRow } from '@margin/core';
 import { handleGenerations, ZGenerationsResponse, type TGeneration } from '../src/api/index.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
@@ -85,7 +85,7 @@ describe('GET /api/public/generations handler', () => {
     expect(data.map((g) => g.id).sort()).toEqual(expected.sort());
   });
 
-  it('stays exact when stale copies crowd the top (the candidates step falls back to the full query)', async () => {
+  it('stays exact by cost when stale copies with high costs exist', async () => {
     // 30 calls first sent with cost 5, then corrected to a few cents, in the same hour (so both
     // copies stay until a merge); 10 calls a1..a10 sent once with costs 1..10, ids sorting below.
     const stale = Array.from({ length: 30 }, (_, i) => call({ id: `h${String(i).padStart(2, '0')}`, project_id: 'p4', timestamp: at(2, 10, i), cost_total: '5', version: 1 }));
@@ -109,6 +109,33 @@ describe('GET /api/public/generations handler', () => {
       } while (cursor);
       expect(rows, `limit ${limit}`).toEqual(expected);
     }
+  });
+
+  it('stays exact newest first when stale copies crowd the top (the candidates step falls back)', async () => {
+    // 30 calls first sent at 10:50-10:59, then corrected to 10:00:0x in the same hour (both copies
+    // stay until a merge, held off here); 10 calls a01..a10 sent once at 10:21-10:30.
+    await command(ch, 'SYSTEM STOP MERGES calls', { tag: 'test' });
+    const stale = Array.from({ length: 30 }, (_, i) => call({ id: `h${String(i).padStart(2, '0')}`, project_id: 'p5', timestamp: at(2, 10, 50) + i * 15_000, version: 1 }));
+    await insertCalls(ch, stale);
+    await insertCalls(ch, [
+      ...stale.map((c, i) => call({ ...c, timestamp: at(2, 10, 0) + i * 1000, version: 2 })),
+      ...Array.from({ length: 10 }, (_, i) => call({ id: `a${String(i + 1).padStart(2, '0')}`, project_id: 'p5', timestamp: at(2, 10, 21 + i) })),
+    ]);
+    const expected = [...Array.from({ length: 10 }, (_, i) => `a${String(10 - i).padStart(2, '0')}`), ...stale.map((c) => c.id).reverse()];
+    for (const limit of [5, 6, 12, 100]) {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const result = await handleGenerations(new URLSearchParams(`order_by=timestamp&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`), { ch, projectId: 'p5' });
+        const page = ZGenerationsResponse.parse(result.body);
+        ids.push(...page.data.map((g) => g.id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(ids, `limit ${limit}`).toEqual(expected);
+    }
+    const [copies] = await queryRows<{ n: string }>(ch, "SELECT count() AS n FROM calls WHERE project_id = 'p5'", { tag: 'test' });
+    expect(Number(copies!.n)).toBe(70); // the stale copies were there all along
+    await command(ch, 'SYSTEM START MERGES calls', { tag: 'test' });
   });
 
   it('answers 400 naming the parameter', async () => {

@@ -10,18 +10,18 @@ import type { MetricsContext } from './get-metrics.ts';
 export const GENERATION_ORDERS = ['cost', 'timestamp', 'total_tokens', 'latency'] as const;
 export type GenerationOrder = (typeof GENERATION_ORDERS)[number];
 
-// `pattern` checks a cursor's value before it reaches ClickHouse as a typed parameter; `above`
-// compares two values as ClickHouse does (true when a sorts after b in DESC order; b undefined: no bound).
-const decimalAbove = (a: string, b: string | undefined) => b === undefined || new Decimal(a).greaterThan(b);
-const integerAbove = (a: string, b: string | undefined) => b === undefined || BigInt(a) > BigInt(b);
-const SORT: Record<GenerationOrder, { sql: string; type: string; pattern: RegExp; above: (a: string, b: string | undefined) => boolean }> = {
-  cost: { sql: 'cost_total', type: 'Decimal64(12)', pattern: /^-?\d{1,7}(\.\d{1,12})?$/, above: decimalAbove },
+// `pattern` checks a cursor's value before it reaches ClickHouse as a typed parameter; `compare`
+// orders two values as ClickHouse does.
+const compareDecimal = (a: string, b: string) => new Decimal(a).comparedTo(b);
+const compareInteger = (a: string, b: string) => (BigInt(a) === BigInt(b) ? 0 : BigInt(a) > BigInt(b) ? 1 : -1);
+const SORT: Record<GenerationOrder, { sql: string; type: string; pattern: RegExp; compare: (a: string, b: string) => number }> = {
+  cost: { sql: 'cost_total', type: 'Decimal64(12)', pattern: /^-?\d{1,7}(\.\d{1,12})?$/, compare: compareDecimal },
   timestamp: {
     sql: 'timestamp', type: "DateTime64(3, 'UTC')", pattern: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/,
-    above: (a, b) => b === undefined || a > b, // one fixed-width format: text order is time order
+    compare: (a, b) => (a === b ? 0 : a > b ? 1 : -1), // one fixed-width format: text order is time order
   },
-  total_tokens: { sql: 'toUInt64(input_tokens) + output_tokens', type: 'UInt64', pattern: /^\d{1,19}$/, above: integerAbove },
-  latency: { sql: 'duration_ms', type: 'UInt32', pattern: /^\d{1,10}$/, above: integerAbove },
+  total_tokens: { sql: 'toUInt64(input_tokens) + output_tokens', type: 'UInt64', pattern: /^\d{1,19}$/, compare: compareInteger },
+  latency: { sql: 'duration_ms', type: 'UInt32', pattern: /^\d{1,10}$/, compare: compareInteger },
 };
 
 export const MAX_GENERATIONS_PAGE = 100;
@@ -153,10 +153,15 @@ export async function listGenerations(
       { tag, params: { ...params, ...extra }, settings: RAW_SETTINGS },
     );
 
-  // FINAL over the whole range is slow. First, cheaply and without FINAL, the top copies of any
-  // version; then FINAL over just their ids. Every newest copy outside those candidates sorts at or
-  // below the last candidate (it is a copy too), so the answer is exact when the page (and one more
-  // row) sorts strictly above that bound; otherwise, or rarely, the full query runs.
+  // By cost, tokens or latency the top calls are spread over every granule: one FINAL query.
+  if (order !== 'timestamp') return toPage(await select('', `generations.by_${order}`), limit, order);
+
+  // Newest first, the top calls sit in the last hours, and FINAL over the whole range is slow.
+  // First, cheaply and without FINAL, the top copies of any version by (timestamp, id); then FINAL
+  // over just their (hour, id) keys (measured on 2M calls: 4x faster; by cost it was 2x slower).
+  // A newest copy left out is a copy too, so it sorts below the last candidate: the answer is
+  // exact when the page and one more row sort strictly above that bound. Otherwise (stale copies
+  // crowd the top) the full query runs.
   const k = (limit + 1) * CANDIDATES_PER_ROW;
   const candidates = await queryRows<{ hour: string; id: string; sort_value: string }>(
     ctx.ch,
@@ -166,16 +171,24 @@ export async function listGenerations(
      LIMIT {k:UInt32}`,
     { tag: `generations.by_${order}.candidates`, params: { ...params, k } },
   );
-  // both sets are on the sorting key, so FINAL reads only those granules (a superset is harmless)
+  // (hour, id) pairs are on the sorting key: FINAL reads only the granules that hold them
   let rows = await select(
-    " AND toStartOfHour(timestamp) IN {c_hours:Array(DateTime('UTC'))} AND id IN {c_ids:Array(String)}",
+    ` AND (toStartOfHour(timestamp), id) IN (
+        SELECT tupleElement(pair, 1), tupleElement(pair, 2)
+        FROM (SELECT arrayJoin(arrayZip({c_hours:Array(DateTime('UTC'))}, {c_ids:Array(String)})) AS pair))`,
     `generations.by_${order}`,
-    { c_hours: [...new Set(candidates.map((c) => c.hour))], c_ids: candidates.map((c) => c.id) },
+    { c_hours: candidates.map((c) => c.hour), c_ids: candidates.map((c) => c.id) },
   );
-  const bound = candidates.length === k ? candidates[k - 1]!.sort_value : undefined;
-  const complete = rows.length === limit + 1 ? sort.above(rows[limit]!.sort_value, bound) : bound === undefined;
+  const bound = candidates.length === k ? candidates[k - 1]! : undefined;
+  const above = (row: { sort_value: string; id: string }) =>
+    !bound || (sort.compare(row.sort_value, bound.sort_value) || Buffer.compare(Buffer.from(row.id), Buffer.from(bound.id))) > 0;
+  const complete = rows.length === limit + 1 ? above(rows[limit]!) : bound === undefined;
   if (!complete) rows = await select('', `generations.by_${order}.full`);
+  return toPage(rows, limit, order);
+}
 
+/** The first `limit` rows, and a cursor when the extra row shows there is more. */
+function toPage(rows: (GenerationRecord & { sort_value: string })[], limit: number, order: GenerationOrder) {
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const next_cursor = rows.length > limit && last ? encodeCursor({ order, value: last.sort_value, id: last.id }) : null;
