@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
 import type { CallRow } from '@margin/core';
-import { buildMetricsSql, canServe, getMetrics, METRIC_NAMES, ROLLUP_SOURCES, splitMetrics, type MetricsSource } from '../src/metrics/index.ts';
+import { buildMetricsSql, canServe, getMetrics, METRIC_NAMES, ROLLUP_SOURCES, splitMetrics, type MetricName, type MetricsSource } from '../src/metrics/index.ts';
 import { FILTER_NAMES, GROUP_BYS, groupExpression, type Filters, type GroupBy } from '../src/sql/index.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
 
@@ -116,6 +116,17 @@ describe('rollups and raw calls give identical answers, with resent and changed 
         });
       }
     }
+  }
+
+  // sums from a daily rollup read it unmerged (no collapse): groups whose calls all moved away are skipped
+  for (const [group, source] of [['user_id', 'daily_users'], ['session_id', 'daily_sessions']] as const) {
+    it(`${source} sums by ${group}, top 3 by spend, without collapsing`, async () => {
+      const query = { from: at(1, 0), to: at(4, 0), metrics: ['spend', 'requests', 'cost_per_request', 'spend_share'] as MetricName[], group_by: group };
+      expect(buildMetricsSql(ctx(), query).source).toBe(source);
+      expect(await getMetrics(ctx(), query)).toEqual(await getMetrics(ctx(), query, { source: 'raw' }));
+      const top = { ...query, order_by: 'spend' as const, limit: 3 };
+      expect(await getMetrics(ctx(), top)).toEqual(await getMetrics(ctx(), top, { source: 'raw' }));
+    });
   }
 
   // no single source answers these: each set of metrics reads its own best source, merged by group

@@ -50,7 +50,8 @@ function aggregateQuery(
   const params: Record<string, unknown> = {};
   const union = plan.parts.length > 1;
   const branches = plan.parts.map(({ source, range }, index) => {
-    const from = source.from(ctx.projectId, range, filters, union ? `r${index}_` : '');
+    const distinct = names.includes('users') || names.includes('sessions');
+    const from = source.from(ctx.projectId, range, filters, union ? `r${index}_` : '', { groupBy, distinct });
     Object.assign(params, from.params);
     const group = groupBy ? groupExpression(groupBy, source) : undefined;
     if (groupBy && !group) throw new Error(`metrics: ${source.id} cannot group by ${groupBy}`);

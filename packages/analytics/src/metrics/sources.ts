@@ -1,7 +1,7 @@
 // Where a metrics query reads from: the deduplicated raw calls, or one of the rollups. Each source
 // says which dimensions it can filter and group by, its time grain, and how to select its rows.
 import { filterConditions, RAW_DIMENSIONS, RAW_CALLS, rangeCondition, rangeParams, DAY_MS, HOUR_MS } from '../sql/index.ts';
-import type { DimensionColumns, Filters, SqlFragment, TimeColumn, TimeRange } from '../sql/index.ts';
+import type { DimensionColumns, Filters, GroupBy, SqlFragment, TimeColumn, TimeRange } from '../sql/index.ts';
 import type { SourceId } from './aggregates.ts';
 
 export interface MetricsSource {
@@ -11,8 +11,17 @@ export interface MetricsSource {
   time: TimeColumn;
   /** Bounds must be multiples of this to read the source (0: any). */
   grainMs: number;
-  /** `FROM ... WHERE ...` over this source for one project, range and filters; `prefix` names the range's parameters. */
-  from(projectId: string, range: TimeRange, filters: Filters, prefix?: string): SqlFragment;
+  /**
+   * `FROM ... WHERE ...` over this source for one project, range and filters; `prefix` names the
+   * range's parameters; `shape` says how the rows will be grouped and whether distinct keys are counted.
+   */
+  from(projectId: string, range: TimeRange, filters: Filters, prefix?: string, shape?: SourceShape): SqlFragment;
+}
+
+export interface SourceShape {
+  groupBy?: GroupBy | undefined;
+  /** A distinct count (users, sessions) is asked for. */
+  distinct: boolean;
 }
 
 function tableWhere(table: string, source: MetricsSource, projectId: string, range: TimeRange, filters: Filters, prefix = ''): SqlFragment {
@@ -46,9 +55,9 @@ export const HOURLY_SOURCE: MetricsSource = {
 };
 
 /**
- * A daily rollup keyed by one id (user or session): rows of one key are collapsed first, and keys
- * with no requests left (every call moved away) are skipped, so distinct counts are right before
- * SummingMergeTree has merged.
+ * A daily rollup keyed by one id (user or session). Sums read it as it is. A distinct count
+ * collapses the rows of each key (per day only when grouped by day) and skips keys with no requests
+ * left (every call moved away), so it is right before SummingMergeTree has merged.
  */
 function dailyBy(id: 'daily_users' | 'daily_sessions', table: string, key: 'user_id' | 'session_id', measures: string[]): MetricsSource {
   return {
@@ -56,13 +65,12 @@ function dailyBy(id: 'daily_users' | 'daily_sessions', table: string, key: 'user
     dimensions: { [key]: key },
     time: { column: 'day', grain: 'day' },
     grainMs: DAY_MS,
-    from(projectId, range, filters, prefix) {
+    from(projectId, range, filters, prefix, shape) {
       const inner = tableWhere(table, this, projectId, range, filters, prefix);
+      if (!shape?.distinct) return inner;
+      const keys = shape.groupBy === 'day' ? `day, ${key}` : key;
       const sums = measures.map((m) => `sum(${m}) AS ${m}`).join(', ');
-      return {
-        sql: `(SELECT day, ${key}, ${sums} FROM ${inner.sql} GROUP BY day, ${key} HAVING requests > 0)`,
-        params: inner.params,
-      };
+      return { sql: `(SELECT ${keys}, ${sums} FROM ${inner.sql} GROUP BY ${keys} HAVING requests > 0)`, params: inner.params };
     },
   };
 }
