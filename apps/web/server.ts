@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const app = next({ dev, dir: appDir, hostname: config.host, port: config.port });
   await app.prepare();
   const handleNext = app.getRequestHandler();
-  const handleApi = createApiHandler({ stores, routes: [ingestion.router, createPublicReadApi({ ch: stores.ch, auth: ingestion.auth })] });
+  const handleApi = createApiHandler({ stores, routes: [ingestion.router, createPublicReadApi({ ch: stores.ch, auth: ingestion.auth, pricerCache: ingestion.pricerCache })] });
 
   const server = http.createServer((req, res) => {
     handleApi(req, res)

@@ -3,10 +3,18 @@
 // work is @margin/analytics' (the same functions the dashboard calls).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClickHouse } from '@margin/clickhouse';
+import type { Pricer } from '@margin/core';
 import { handleAnalysis, handleGenerations, handleMetrics, handleTrace, handleWhatIf, type HandlerResult } from '@margin/analytics';
-import { apiError, isApiError, parseJson, readBody, sendError, sendJson, type KeyAuthenticator } from '@margin/ingest';
+import { apiError, isApiError, parseJson, readBody, sendError, sendJson, type KeyAuthenticator, type PricerCache } from '@margin/ingest';
 
-type Route = (match: RegExpExecArray, url: URL, req: IncomingMessage, ctx: { ch: ClickHouse; projectId: string }) => Promise<HandlerResult>;
+interface RouteContext {
+  ch: ClickHouse;
+  projectId: string;
+  /** The project's own prices over the catalog (what-if re-pricing). */
+  pricer: Pricer;
+}
+
+type Route = (match: RegExpExecArray, url: URL, req: IncomingMessage, ctx: RouteContext) => Promise<HandlerResult>;
 
 interface RouteSpec {
   method: 'GET' | 'POST';
@@ -32,7 +40,7 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', pattern: /^\/api\/public\/analyses\/([^/]+)$/, run: (m, url, _req, ctx) => handleAnalysis(decodeURIComponent(m[1]!), url.searchParams, ctx) },
 ];
 
-export function createPublicReadApi(deps: { ch: ClickHouse; auth: KeyAuthenticator }) {
+export function createPublicReadApi(deps: { ch: ClickHouse; auth: KeyAuthenticator; pricerCache: PricerCache }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? '/', 'http://margin.local');
     const candidates = ROUTES.map((route) => ({ route, match: route.pattern.exec(url.pathname) })).filter((c) => c.match !== null);
@@ -47,7 +55,8 @@ export function createPublicReadApi(deps: { ch: ClickHouse; auth: KeyAuthenticat
       sendError(res, auth);
       return true;
     }
-    const result = await hit.route.run(hit.match!, url, req, { ch: deps.ch, projectId: auth.projectId });
+    const pricer = await deps.pricerCache.get(auth.projectId);
+    const result = await hit.route.run(hit.match!, url, req, { ch: deps.ch, projectId: auth.projectId, pricer });
     sendJson(res, result.status, result.body);
     return true;
   };
