@@ -74,7 +74,7 @@ async function direct(args: ReturnType<typeof parse>): Promise<void> {
   try {
     const bar = progressBar(args.calls);
     const seed = args.seed ?? DEFAULT_DEMO_SEED;
-    const demo = await ensureDemoProject({ db: stores.db, ch: stores.ch, calls: args.calls, months: args.months, seed, onProgress: bar.update });
+    const demo = await ensureDemoProject({ db: stores.db, ch: stores.ch, calls: args.calls, months: args.months, seed, batchSize: 50_000, onProgress: bar.update });
     let result = await demo.loading;
     if (!result) {
       // The project already has calls: add more under a seed of their own, so every id is new.

@@ -10,6 +10,7 @@ export const DEMO_ORG_NAME = 'Demo';
 export const DEMO_PROJECT_NAME = 'Demo project';
 /** What a fresh start loads: enough for every chart, seconds to load. */
 export const DEFAULT_DEMO_CALLS = 50_000;
+const SERVER_BATCH_CALLS = 5_000;
 
 export interface EnsureDemoProjectOptions {
   db: Db;
@@ -18,6 +19,11 @@ export interface EnsureDemoProjectOptions {
   months?: number;
   seed?: string;
   end?: number;
+  /**
+   * Calls per insert. Default 5,000: encoding an insert holds the event loop, and a server loading
+   * its demo is answering requests meanwhile; a bulk load (the CLI) takes 50,000.
+   */
+  batchSize?: number;
   /** Return once the project exists and load the calls behind it (`loading` settles when done). */
   background?: boolean;
   onProgress?: (progress: DemoProgress) => void;
@@ -60,6 +66,7 @@ export async function ensureDemoProject(options: EnsureDemoProjectOptions): Prom
           projectId: project.id,
           calls: options.calls ?? DEFAULT_DEMO_CALLS,
           months: options.months ?? 3,
+          batchSize: options.batchSize ?? SERVER_BATCH_CALLS,
           ...(options.seed !== undefined ? { seed: options.seed } : {}),
           ...(options.end !== undefined ? { end: options.end } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
