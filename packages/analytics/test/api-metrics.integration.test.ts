@@ -52,6 +52,7 @@ describe('GET /api/public/metrics handler', () => {
     ['no zone', `from=${FROM}&to=2026-01-02T00:00:00&metrics=spend`, /^to: not an RFC 3339 date-time/],
     ['impossible date', `from=${FROM}&to=2026-13-45T00:00:00Z&metrics=spend`, /^to: not an RFC 3339 date-time/],
     ['missing from', `to=${TO}&metrics=spend`, /^from: required/],
+    ['out of range', `from=${FROM}&to=2400-01-01T00:00:00Z&metrics=spend`, /^to: must be between 1900 and 2299/],
     ['unknown parameter', `from=${FROM}&to=${TO}&metrics=spend&project_id=p2`, /^project_id: unknown parameter/],
     ['repeated parameter', `from=${FROM}&to=${TO}&metrics=spend&model=a&model=b`, /^model: given more than once/],
     ['empty filter', `from=${FROM}&to=${TO}&metrics=spend&user_id=`, /^user_id: must not be empty/],

@@ -25,7 +25,9 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\
 export const ZTimestamp = z
   .string()
   .refine((text) => RFC3339.test(text) && !Number.isNaN(Date.parse(text)), 'not an RFC 3339 date-time with a time zone, e.g. 2026-01-01T00:00:00Z')
-  .transform((text) => Date.parse(text));
+  .transform((text) => Date.parse(text))
+  // the range ClickHouse's DateTime64 holds
+  .refine((ms) => ms >= Date.UTC(1900, 0, 1) && ms < Date.UTC(2299, 11, 31), 'must be between 1900 and 2299');
 
 /** A filter value: a non-empty string. */
 export const ZFilterValue = z.string().min(1, 'must not be empty').max(512, 'too long');

@@ -76,6 +76,7 @@ function aggregateQuery(
 }
 
 export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}) {
+  if (query.metrics.length === 0) throw new Error('getMetrics: ask for at least one metric');
   const range = toRange(query);
   const filters = query.filters ?? {};
   // a top-N list may order by a metric it does not show: compute it too
