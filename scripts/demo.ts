@@ -31,7 +31,7 @@ function parse() {
   const problem =
     values.help ? '' :
     !Number.isInteger(calls) || calls < 1 || calls > 10_000_000 ? '--calls must be a whole number from 1 to 10,000,000' :
-    !(months > 0 && months <= 36) ? '--months must be a number from 0 to 36' :
+    !(months > 0 && months <= 36) ? '--months must be above 0 and at most 36' :
     Boolean(values.url) !== Boolean(values.key) ? '--url and --key go together' :
     values.key && !values.key.startsWith('sk-mg-') ? '--key must be a secret key (sk-mg-...)' : null;
   if (problem !== null) {

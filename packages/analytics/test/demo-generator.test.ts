@@ -48,11 +48,9 @@ describe('demo generator', () => {
     const plan = planDemo(OPTIONS);
     const start = plan.days[0]!.start;
     const traceIds = new Set(demo.traces.map((t) => t.id));
-    for (const call of demo.calls) {
-      expect(call.timestamp).toBeGreaterThanOrEqual(start);
-      expect(call.timestamp).toBeLessThan(OPTIONS.end! + 3_600_000);
-      expect(traceIds.has(call.trace_id)).toBe(true);
-    }
+    // Counted, not asserted per row: 40,000 expects would make the test slow, not stricter.
+    expect(demo.calls.filter((c) => c.timestamp < start || c.timestamp >= OPTIONS.end! + 3_600_000)).toEqual([]);
+    expect(demo.calls.filter((c) => !traceIds.has(c.trace_id))).toEqual([]);
     expect(new Set(demo.scores.map((s) => s.trace_id)).size).toBeGreaterThan(100);
     for (const score of demo.scores) expect(traceIds.has(score.trace_id)).toBe(true);
   });
@@ -142,11 +140,10 @@ describe('demo generator', () => {
   });
 
   it('reports prompt anatomy whose parts never exceed the input, except where an SDK sends none', () => {
-    for (const c of demo.calls) {
-      const parts = c.system_tokens + c.tool_definition_tokens + c.retrieval_tokens + c.history_tokens + c.tool_result_tokens + (c.user_input_tokens ?? 0);
-      expect(parts).toBeLessThanOrEqual(c.input_tokens);
-      expect(c.cache_read_tokens + c.cache_write_tokens).toBeLessThanOrEqual(c.input_tokens);
-    }
+    const parts = (c: CallRow) =>
+      c.system_tokens + c.tool_definition_tokens + c.retrieval_tokens + c.history_tokens + c.tool_result_tokens + (c.user_input_tokens ?? 0);
+    expect(demo.calls.filter((c) => parts(c) > c.input_tokens)).toEqual([]);
+    expect(demo.calls.filter((c) => c.cache_read_tokens + c.cache_write_tokens > c.input_tokens)).toEqual([]);
     expect(demo.calls.some((c) => c.user_input_tokens === null && c.input_tokens > 0)).toBe(true);
     expect(demo.calls.filter((c) => c.history_tokens > 0).length).toBeGreaterThan(1000);
     expect(demo.calls.filter((c) => c.tool_result_tokens > 0).length).toBeGreaterThan(1000);
