@@ -20,6 +20,8 @@ const options = JSON.parse(process.argv[2]!) as LoadOptions;
 const target = new URL('/api/public/events', options.url);
 const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
 const latencies: number[] = [];
+/** From the moment the request was written, not scheduled: separates the server's time from the load process's own lag. */
+const serviceTimes: number[] = [];
 const statuses: Record<string, number> = {};
 let events = 0;
 let rejected = 0;
@@ -49,8 +51,11 @@ function post(body: string): Promise<number> {
 
 async function send(scheduledAt: number): Promise<void> {
   const body = JSON.stringify({ events: Array.from({ length: options.batchSize }, () => makeEvent(Date.now())) });
+  const sentAt = performance.now();
   const status = await post(body);
-  latencies.push(performance.now() - scheduledAt);
+  const end = performance.now();
+  latencies.push(end - scheduledAt);
+  serviceTimes.push(end - sentAt);
   statuses[status] = (statuses[status] ?? 0) + 1;
 }
 
@@ -77,4 +82,4 @@ if (options.rate === undefined) {
 }
 const seconds = (performance.now() - started) / 1000;
 agent.destroy();
-console.log(JSON.stringify({ requests: latencies.length, events, rejected, statuses, seconds, eventsPerSecond: events / seconds, requestsPerSecond: latencies.length / seconds, latencyMs: summarise(latencies) }));
+console.log(JSON.stringify({ requests: latencies.length, events, rejected, statuses, seconds, eventsPerSecond: events / seconds, requestsPerSecond: latencies.length / seconds, latencyMs: summarise(latencies), serviceMs: summarise(serviceTimes) }));
