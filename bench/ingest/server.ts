@@ -39,7 +39,14 @@ const rows = toRows(events, ctx).calls;
 const ceiling = await measureInsertCeiling(ch, rows, { batchRows: 10_000 });
 say({ ceiling: { rows: ceiling.rows, seconds: ceiling.seconds, rowsPerSecond: ceiling.rowsPerSecond, format: ceiling.format } });
 
-const ingestion = await createIngestion({ db, ch, logDir: path.join(dataDir, 'log'), onError: (error) => console.error(error) });
+const loaderRows = process.env.BENCH_LOADER_ROWS ? Number(process.env.BENCH_LOADER_ROWS) : undefined;
+const ingestion = await createIngestion({
+  db,
+  ch,
+  logDir: path.join(dataDir, 'log'),
+  writerOptions: loaderRows ? { batchRows: loaderRows } : {},
+  onError: (error) => console.error(error),
+});
 // Event-loop delay and CPU per phase: tells main-thread stalls (loader work, parsing) from waiting.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();

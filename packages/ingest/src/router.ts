@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventWriter } from '@margin/clickhouse';
 import type { Db } from '@margin/db';
-import type { KeyAuthenticator, RequiredScope } from './auth/index.ts';
+import type { AuthContext, KeyAuthenticator, RequiredScope } from './auth/index.ts';
 import { apiError, isApiError, sendError, type ApiError } from './http/respond.ts';
 import { createObservationMemory, type ObservationMemory } from './langfuse/observation-memory.ts';
 import { handleLangfuseIngestion } from './langfuse/handle-ingestion.ts';
@@ -40,7 +40,7 @@ export function createIngestRouter(options: IngestRouterOptions): IngestRouter {
 
   /** Authenticates with the route's scope, then runs the handler with the caller's context. */
   const authed =
-    (scope: RequiredScope, run: (req: IncomingMessage, res: ServerResponse, ctx: Exclude<Awaited<ReturnType<KeyAuthenticator['authenticateRequest']>>, ApiError>) => Promise<ApiError | void>): Handler =>
+    (scope: RequiredScope, run: (req: IncomingMessage, res: ServerResponse, ctx: AuthContext) => Promise<ApiError | void>): Handler =>
     async (req, res) => {
       const ctx = await auth.authenticateRequest(req, { scope });
       if (isApiError(ctx)) return ctx;
