@@ -68,6 +68,15 @@ describe('POST /api/public/events', () => {
       { tag: 'test', params: { p: other.projectId } },
     );
     expect(rows[0]).toEqual({ n: '1', input: 20 });
+
+    // Twice in one request: the later copy wins there too.
+    const both = await postJson(
+      `${h.url}/api/public/events`,
+      { events: [generation('twice', { usage: { input_tokens: 1, output_tokens: 1 } }), generation('twice', { usage: { input_tokens: 7, output_tokens: 1 } })] },
+      bearer(other),
+    );
+    expect(both.status).toBe(207);
+    expect((await callsOf(h, other.projectId)).filter((c) => c.id === 'twice').map((c) => c.input_tokens)).toEqual([7]);
   });
 
   it('refuses cache tokens above input_tokens, naming the field', async () => {
