@@ -44,7 +44,10 @@ const ingestion = await createIngestion({
   db,
   ch,
   logDir: path.join(dataDir, 'log'),
-  writerOptions: loaderRows ? { batchRows: loaderRows } : {},
+  writerOptions: {
+    ...(loaderRows ? { batchRows: loaderRows } : {}),
+    ...(process.env.BENCH_LOADER_DELAY_MS ? { delayMs: Number(process.env.BENCH_LOADER_DELAY_MS) } : {}),
+  },
   onError: (error) => console.error(error),
 });
 // Event-loop delay and CPU per phase: tells main-thread stalls (loader work, parsing) from waiting.
