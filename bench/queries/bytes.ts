@@ -36,6 +36,16 @@ export async function tableBytes(ch: ClickHouse, table: string): Promise<TableBy
      FROM system.columns WHERE database = currentDatabase() AND table = {table:String} ORDER BY position`,
     { tag: 'bench.columns', params: { table } },
   );
+  // Persisted hidden columns (e.g. _block_number and _block_offset for lightweight updates) are not in
+  // system.columns but take bytes on disk.
+  const hidden = await queryRows<{ name: string; compressed: string; uncompressed: string }>(
+    ch,
+    `SELECT column AS name, sum(column_data_compressed_bytes) AS compressed, sum(column_data_uncompressed_bytes) AS uncompressed
+     FROM system.parts_columns WHERE database = currentDatabase() AND table = {table:String} AND active AND startsWith(column, '_')
+     GROUP BY column`,
+    { tag: 'bench.hidden_columns', params: { table } },
+  );
+  columns.push(...hidden.map((h) => ({ ...h, type: '(hidden)', compression_codec: '' })));
   const list = columns.map((c) => ({
     column: c.name,
     type: c.type,
