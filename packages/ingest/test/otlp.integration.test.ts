@@ -15,14 +15,21 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
+type ExporterOptions = NonNullable<ConstructorParameters<typeof ProtoExporter>[0]>;
+
 interface Sender {
   tracer: Tracer;
   flush(): Promise<void>;
 }
 
 /** A tracer whose spans go to Margin through the given exporter kind; `simple` exports each span as it ends. */
-function sender(project: TestProject, kind: 'proto' | 'json', processor: 'simple' | 'batch'): Sender {
-  const options = { url: `${h.url}/api/public/otel/v1/traces`, headers: { authorization: `Bearer ${project.secretKey}` } };
+function sender(project: TestProject, kind: 'proto' | 'json', processor: 'simple' | 'batch', compression?: 'gzip'): Sender {
+  const options = {
+    url: `${h.url}/api/public/otel/v1/traces`,
+    headers: { authorization: `Bearer ${project.secretKey}` },
+    // The exporters' CompressionAlgorithm.GZIP is this string.
+    ...(compression ? { compression: compression as ExporterOptions['compression'] } : {}),
+  };
   const exporter = kind === 'proto' ? new ProtoExporter(options) : new JsonExporter(options);
   const spanProcessor = processor === 'simple' ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter);
   const provider = new BasicTracerProvider({
@@ -99,6 +106,15 @@ describe.each([
 });
 
 describe('attribute families', () => {
+  it('takes a gzip-compressed export', async () => {
+    const project = await createProject(h.db);
+    const s = sender(project, 'proto', 'batch', 'gzip');
+    const span = child(s.tracer, undefined, 'chat', { 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 9, 'gen_ai.usage.output_tokens': 1 });
+    span.end();
+    await s.flush();
+    expect(await callsOf(h, project.projectId)).toMatchObject([{ id: span.spanContext().spanId, input_tokens: 9 }]);
+  });
+
   it('reads the older gen_ai names, with Anthropic-style cache tokens outside the input', async () => {
     const project = await createProject(h.db);
     const s = sender(project, 'proto', 'batch');
