@@ -72,6 +72,20 @@ describe('authentication', () => {
     auth.close();
   });
 
+  it('records when a key was last used, in the background', async () => {
+    const used = await createProject(h.db);
+    const auth = createKeyAuthenticator(h.db, { ttlMs: 200, lastUsedEveryMs: 0 });
+    expect(isApiError(await auth.authenticateHeader(`Bearer ${used.secretKey}`))).toBe(false);
+    const started = Date.now();
+    let lastUsedAt: Date | null = null;
+    while (!lastUsedAt && Date.now() - started < 3_000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      lastUsedAt = (await h.db.prisma.apiKey.findUniqueOrThrow({ where: { id: used.keyId } })).lastUsedAt;
+    }
+    auth.close();
+    expect(lastUsedAt).toBeInstanceOf(Date);
+  });
+
   it('sees a revoked key within the TTL', async () => {
     const revoked = await createProject(h.db);
     expect((await send(bearer(revoked))).status).toBe(207);

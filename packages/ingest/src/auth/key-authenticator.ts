@@ -39,6 +39,8 @@ export interface KeyAuthenticatorOptions {
   /** How long an unknown secret is remembered as unknown. */
   negativeTtlMs?: number;
   rateLimiter?: RateLimiter;
+  /** `api_keys.last_used_at` is written at most this often (in the background refresh). */
+  lastUsedEveryMs?: number;
 }
 
 export interface KeyAuthenticator {
@@ -72,6 +74,10 @@ export function createKeyAuthenticator(db: Db, options: KeyAuthenticatorOptions 
   const ttlMs = options.ttlMs ?? 5_000;
   const negativeTtlMs = options.negativeTtlMs ?? Math.min(1_000, ttlMs);
   const limiter = options.rateLimiter ?? createRateLimiter();
+  const lastUsedEveryMs = options.lastUsedEveryMs ?? 60_000;
+  // Keys used since `last_used_at` was last written; written in one statement by the refresh.
+  const usedKeyIds = new Set<string>();
+  let lastUsedWrittenMs = 0;
   const cache = new Map<string, Entry>();
   const inflight = new Map<string, Promise<Entry>>();
 
@@ -133,6 +139,12 @@ export function createKeyAuthenticator(db: Db, options: KeyAuthenticatorOptions 
     try {
       const now = Date.now();
       sweep(now);
+      if (usedKeyIds.size > 0 && now - lastUsedWrittenMs >= lastUsedEveryMs) {
+        const ids = [...usedKeyIds];
+        usedKeyIds.clear();
+        lastUsedWrittenMs = now;
+        await db.prisma.apiKey.updateMany({ where: { id: { in: ids } }, data: { lastUsedAt: new Date(now) } });
+      }
       const hashes = [...cache].filter(([, e]) => e.key).map(([hash]) => hash);
       if (hashes.length === 0) return;
       const found = await load(hashes);
@@ -168,6 +180,7 @@ export function createKeyAuthenticator(db: Db, options: KeyAuthenticatorOptions 
     if (credentials.publicKey !== undefined && credentials.publicKey !== key.publicKey) {
       return apiError(401, 'unauthorized', 'the public key does not belong to this secret key');
     }
+    usedKeyIds.add(key.keyId);
     const { expiresAt: _expiresAt, ...context } = key;
     return context;
   }
