@@ -18,7 +18,7 @@ RUN npm run -w @margin/web build
 
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 HOST=0.0.0.0 PORT=3000 MARGIN_DATA_DIR=/data
+ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 HOST=0.0.0.0 PORT=3000 MARGIN_DATA_DIR=/data UV_THREADPOOL_SIZE=64
 COPY --from=build /app /app
 VOLUME /data
 EXPOSE 3000

@@ -19,7 +19,9 @@ function newestMtime(dir) {
   return newest;
 }
 
-const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+// chDB holds a libuv pool thread per queued statement: with the default 4, queued dashboard queries
+// could starve the ingestion log's fdatasync. Node reads this once, at start.
+const env = { UV_THREADPOOL_SIZE: '64', ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
 const sources = ['apps/web', 'packages'].map((dir) => newestMtime(path.join(root, dir)));
 const built = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
 if (built < Math.max(...sources)) {

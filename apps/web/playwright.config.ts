@@ -29,6 +29,7 @@ export default defineConfig({
     stdout: 'pipe',
     env: {
       NODE_ENV: 'production',
+      UV_THREADPOOL_SIZE: '64',
       PORT: String(port),
       MARGIN_DATA_DIR: dataDir,
       MARGIN_INIT_ORG_NAME: 'E2E Org',

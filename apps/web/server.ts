@@ -5,7 +5,17 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import next from 'next';
-import { ConfigError, StartupError, loadConfig, openStores, resolveAuthSecret, type Stores } from '@margin/runtime';
+import {
+  ConfigError,
+  StartupError,
+  listen,
+  loadConfig,
+  openStores,
+  resolveAuthSecret,
+  stopOnSignals,
+  threadpoolWarning,
+  type Stores,
+} from '@margin/runtime';
 import { createIngestion } from '@margin/ingest';
 import { createApiHandler } from './server/api.ts';
 import { createPublicReadApi } from './server/public-api.ts';
@@ -18,6 +28,8 @@ const appDir = path.dirname(fileURLToPath(import.meta.url));
 async function main(): Promise<void> {
   const dev = process.argv.includes('--dev');
   const config = loadConfig();
+  const warning = threadpoolWarning(config);
+  if (warning) console.warn(`margin: ${warning}`);
   const init = readInitVariables(config);
   const stores: Stores = await openStores(config);
   const authSecret = resolveAuthSecret(config.env.AUTH_SECRET, config.dataDir);
@@ -49,36 +61,10 @@ async function main(): Promise<void> {
       });
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new StartupError(error.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to a free port` : error.message)),
-    );
-    server.listen(config.port, config.host, resolve);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  const port = await listen(server, config);
   console.log(`margin: listening on http://${config.host}:${port} (data in ${config.dataDir})`);
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`margin: ${signal}, shutting down`);
-    server.close();
-    server.closeIdleConnections();
-    // Requests in flight get their answer, then everything acknowledged is loaded into ClickHouse.
-    const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
-    void Promise.race([closed, deadline])
-      .then(() => server.closeAllConnections())
-      .then(() => ingestion.close())
-      .then(() => app.close())
-      .catch((error: unknown) => console.error('margin: shutdown failed', error))
-      .then(() => stores.close())
-      .finally(() => process.exit(0));
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  // Everything acknowledged is loaded into ClickHouse before the stores close.
+  stopOnSignals(server, 'margin', [() => ingestion.close(), () => app.close(), () => stores.close()]);
 }
 
 main().catch((error: unknown) => {

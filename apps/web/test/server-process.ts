@@ -21,7 +21,7 @@ export interface ExitedServer {
 function launch(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'apps/web/server.ts')], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', UV_THREADPOOL_SIZE: '64', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -30,6 +30,8 @@ const ZEnv = z.object({
   CLICKHOUSE_DB: optionalText,
   AUTH_SECRET: optionalText,
   MARGIN_DEMO: z.enum(['auto', 'off']).default('auto'),
+  // libuv's pool size; read by Node itself at start, here only to warn when it is too small.
+  UV_THREADPOOL_SIZE: optionalText,
   MARGIN_INIT_ORG_NAME: optionalText,
   MARGIN_INIT_PROJECT_NAME: optionalText,
   MARGIN_INIT_PROJECT_PUBLIC_KEY: optionalText,

@@ -3,3 +3,4 @@ export * from './lock.ts';
 export * from './stores.ts';
 export * from './health.ts';
 export * from './auth-secret.ts';
+export * from './http-server.ts';
