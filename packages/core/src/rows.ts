@@ -113,3 +113,53 @@ export interface RowBatch {
 }
 
 export const emptyBatch = (): RowBatch => ({ calls: [], spans: [], traces: [], scores: [] });
+
+/** A call with every measure zero and every optional field empty: the base that fixtures and generators override. */
+export function emptyCallRow(projectId: string, id: string, timestamp: number): CallRow {
+  return {
+    project_id: projectId,
+    id,
+    timestamp,
+    trace_id: '',
+    parent_id: '',
+    name: '',
+    user_id: '',
+    session_id: '',
+    environment: 'production',
+    tags: [],
+    metadata: {},
+    provider: '',
+    model: '',
+    status: 'ok',
+    error_message: '',
+    attempt: 1,
+    batch: false,
+    duration_ms: 0,
+    ttft_ms: null,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+    system_tokens: 0,
+    tool_definition_tokens: 0,
+    retrieval_tokens: 0,
+    history_tokens: 0,
+    tool_result_tokens: 0,
+    user_input_tokens: null,
+    cost_input: '0',
+    cost_output: '0',
+    cost_cache_read: '0',
+    cost_cache_write: '0',
+    cost_total: '0',
+    price_source: 'unknown',
+    input_price: '0',
+    output_price: '0',
+    cache_read_price: '0',
+    cache_write_price: '0',
+    input: '',
+    output: '',
+    retention_days: 0,
+    version: 1,
+  };
+}
