@@ -22,6 +22,18 @@ export const LOOP_MIN_DEPTH = 5;
 /** At most this many loops are answered, deepest first. */
 const MAX_LOOPS = 50;
 
+/*
+ * Grouping 10M calls by a random 32-character trace_id is the cost of this analysis (big hash tables
+ * of strings). The loops' GROUP BY first keeps only the candidate traces found by grouping a 64-bit
+ * hash of trace_id under the same conditions: a hash shared by two traces only adds rows to the
+ * second pass, and a trace that passes the HAVING passes it under its hash too, so the answer is the
+ * same (measured at 10M calls: loops 3.0 -> 2.0 s). The tool spans are few (1.5M at 10M calls): the
+ * same prefilter made their GROUP BY slower (0.41 -> 0.80 s), so it is not used there.
+ */
+const LOOP_CANDIDATES = `sipHash64(trace_id) IN (
+  SELECT sipHash64(trace_id) AS h FROM ${CALLS_IN_RANGE} AND trace_id != ''
+  GROUP BY h HAVING countIf(attempt <= 1) >= {min_depth:UInt64})`;
+
 export interface WasteData {
   failed_spend: number;
   failed_requests: number;
@@ -61,6 +73,7 @@ export async function waste(ctx: AnalysisContext, input: TWasteParams): Promise<
      FROM (
        SELECT trace_id, groupArrayIf(name, attempt <= 1) AS steps, sum(cost_total) AS spend
        FROM ${CALLS_IN_RANGE} AND trace_id != ''
+         AND ${LOOP_CANDIDATES}
        GROUP BY trace_id
        HAVING length(steps) >= {min_depth:UInt64}
      )
