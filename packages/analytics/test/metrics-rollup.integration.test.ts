@@ -132,7 +132,7 @@ describe('rollups and raw calls give identical answers, with resent and changed 
   // no single source answers these: each set of metrics reads its own best source, merged by group
   const mixes: [string, Parameters<typeof getMetrics>[1], string[]][] = [
     ['overview', { from: at(1, 0), to: at(4, 0), metrics: ['spend', 'users', 'cost_per_user', 'cache_savings', 'context_overhead', 'sessions'] }, ['daily_users', 'hourly', 'daily_sessions']],
-    ['by day, top 2 by spend', { from: at(1, 0), to: at(4, 0), metrics: ['users', 'cache_savings', 'latency_p95', 'traces'], group_by: 'day', order_by: 'spend', limit: 2 }, ['daily_users', 'hourly', 'raw']],
+    ['by day, top 2 by spend', { from: at(1, 0), to: at(4, 0), metrics: ['users', 'cache_savings', 'latency_p95', 'traces'], group_by: 'day', order_by: 'spend', limit: 2 }, ['daily_users', 'hourly', 'raw', 'raw']], // traces apart from latency
     ['ragged, by model', { from: at(1, 3, 30), to: at(3, 7, 30), metrics: ['spend', 'error_rate', 'latency_p50', 'users'], group_by: 'model' }, ['hourly+raw', 'raw']],
     ['by model, top 1 by latency', { from: at(1, 0), to: at(4, 0), metrics: ['requests', 'spend_share'], group_by: 'model', order_by: 'latency_p99', limit: 1 }, ['hourly', 'raw']],
   ];

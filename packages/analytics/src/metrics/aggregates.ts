@@ -13,6 +13,9 @@ export interface Aggregate {
 
 const everywhere = (raw: string, rollup: string): Aggregate => ({ raw, hourly: rollup, daily_users: rollup, daily_sessions: rollup });
 
+/** A call's trace: its trace_id, or its own id when it has none. */
+export const TRACE_KEY = "if(trace_id = '', id, trace_id)";
+
 export const AGGREGATES = {
   requests: everywhere('count()', 'sum(requests)'),
   spend: everywhere('sum(cost_total)', 'sum(cost_total)'),
@@ -36,7 +39,7 @@ export const AGGREGATES = {
   sessions: { raw: "uniqExactIf(session_id, session_id != '')", daily_sessions: "uniqExactIf(session_id, session_id != '')" },
   session_spend: { raw: "sumIf(cost_total, session_id != '')", daily_sessions: "sumIf(cost_total, session_id != '')" },
   // a call sent without a trace is a trace of its own (ingestion already defaults trace_id to the id)
-  traces: { raw: "uniqExact(if(trace_id = '', id, trace_id))" },
+  traces: { raw: `uniqExact(${TRACE_KEY})` },
   // linear interpolation between closest ranks (numpy's default), over the exact values
   latency_p50: { raw: 'quantileExactInclusive(0.5)(duration_ms)' },
   latency_p95: { raw: 'quantileExactInclusive(0.95)(duration_ms)' },

