@@ -34,9 +34,10 @@ export const AGGREGATES = {
   anatomy_input_tokens: { raw: 'sumIf(input_tokens, user_input_tokens IS NOT NULL)', hourly: 'sum(anatomy_input_tokens)' },
   anatomy_output_tokens: { raw: 'sumIf(output_tokens, user_input_tokens IS NOT NULL)', hourly: 'sum(anatomy_output_tokens)' },
   anatomy_user_input_tokens: { raw: 'sum(ifNull(user_input_tokens, 0))', hourly: 'sum(anatomy_user_input_tokens)' },
-  users: { raw: "uniqExactIf(user_id, user_id != '')", daily_users: "uniqExactIf(user_id, user_id != '')" },
+  // the daily rollups answer distinct counts over rows collapsed to one per key (sources.ts): a count
+  users: { raw: "uniqExactIf(user_id, user_id != '')", daily_users: "countIf(user_id != '')" },
   user_spend: { raw: "sumIf(cost_total, user_id != '')", daily_users: "sumIf(cost_total, user_id != '')" },
-  sessions: { raw: "uniqExactIf(session_id, session_id != '')", daily_sessions: "uniqExactIf(session_id, session_id != '')" },
+  sessions: { raw: "uniqExactIf(session_id, session_id != '')", daily_sessions: "countIf(session_id != '')" },
   session_spend: { raw: "sumIf(cost_total, session_id != '')", daily_sessions: "sumIf(cost_total, session_id != '')" },
   // a call sent without a trace is a trace of its own (ingestion already defaults trace_id to the id)
   traces: { raw: `uniqExact(${TRACE_KEY})` },
