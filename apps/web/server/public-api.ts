@@ -3,16 +3,27 @@
 // work is @margin/analytics' (the same functions the dashboard calls).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClickHouse } from '@margin/clickhouse';
-import type { Pricer } from '@margin/core';
 import { handleAnalysis, handleGenerations, handleMetrics, handleTrace, handleWhatIf, type HandlerResult } from '@margin/analytics';
-import { apiError, isApiError, parseJson, readBody, sendError, sendJson, type KeyAuthenticator, type PricerCache } from '@margin/ingest';
+import {
+  apiError,
+  isApiError,
+  parseJson,
+  readBody,
+  sendError,
+  sendJson,
+  type ApiError,
+  type KeyAuthenticator,
+  type PricerCache,
+} from '@margin/ingest';
 
 interface RouteContext {
   ch: ClickHouse;
   projectId: string;
-  /** The project's own prices over the catalog (what-if re-pricing). */
-  pricer: Pricer;
+  /** The project's own prices over the catalog: only the what-if re-prices, so only it asks. */
+  pricerCache: PricerCache;
 }
+
+const asResult = (error: ApiError): HandlerResult => ({ status: error.status, body: { error: { code: error.code, message: error.message } } });
 
 type Route = (match: RegExpExecArray, url: URL, req: IncomingMessage, ctx: RouteContext) => Promise<HandlerResult>;
 
@@ -31,10 +42,10 @@ const ROUTES: RouteSpec[] = [
     pattern: /^\/api\/public\/analyses\/what-if$/,
     run: async (_m, _url, req, ctx) => {
       const body = await readBody(req, 1024 * 1024);
-      if (isApiError(body)) return { status: body.status, body: { error: { code: body.code, message: body.message } } };
+      if (isApiError(body)) return asResult(body);
       const json = parseJson(body);
-      if (isApiError(json)) return { status: json.status, body: { error: { code: json.code, message: json.message } } };
-      return handleWhatIf(json.json, ctx);
+      if (isApiError(json)) return asResult(json);
+      return handleWhatIf(json.json, { ch: ctx.ch, projectId: ctx.projectId, pricer: await ctx.pricerCache.get(ctx.projectId) });
     },
   },
   { method: 'GET', pattern: /^\/api\/public\/analyses\/([^/]+)$/, run: (m, url, _req, ctx) => handleAnalysis(decodeURIComponent(m[1]!), url.searchParams, ctx) },
@@ -55,8 +66,7 @@ export function createPublicReadApi(deps: { ch: ClickHouse; auth: KeyAuthenticat
       sendError(res, auth);
       return true;
     }
-    const pricer = await deps.pricerCache.get(auth.projectId);
-    const result = await hit.route.run(hit.match!, url, req, { ch: deps.ch, projectId: auth.projectId, pricer });
+    const result = await hit.route.run(hit.match!, url, req, { ch: deps.ch, projectId: auth.projectId, pricerCache: deps.pricerCache });
     sendJson(res, result.status, result.body);
     return true;
   };
