@@ -22,6 +22,9 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     seed: { type: 'string', default: DEFAULT_DEMO_SEED },
     'data-dir': { type: 'string' },
+    // comma-separated query names (or prefixes ending in '*'): time only these, print their table,
+    // skip the bytes and leave the saved report alone
+    only: { type: 'string' },
   },
 });
 const calls = Number(values.calls.replaceAll(/[_,]/g, ''));
@@ -34,7 +37,10 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 const { ch, meta } = await openBenchStore(root, calls, values.seed, log);
 const from = meta.end - Math.round(meta.months * 30.4375) * 86_400_000 - 86_400_000;
-const queries = await benchQueries(ch, BENCH_PROJECT, from, meta.end);
+const wanted = values.only?.split(',').map((name) => name.trim()).filter(Boolean);
+const selected = (name: string) =>
+  !wanted || wanted.some((w) => (w.endsWith('*') ? name.startsWith(w.slice(0, -1)) : name === w));
+const queries = (await benchQueries(ch, BENCH_PROJECT, from, meta.end)).filter((query) => selected(query.name));
 log(`timing ${queries.length} queries: ${warmup} warm-ups + ${runs} runs each, over all ${calls.toLocaleString('en-US')} calls`);
 
 const timings: { name: string; group: string; runs: number; p50: number; p95: number; max: number; error?: string }[] = [];
@@ -62,6 +68,13 @@ for (const query of queries) {
   log(`  ${query.name}: p50 ${percentile(ms, 50).toFixed(0)} ms, p95 ${percentile(ms, 95).toFixed(0)} ms`);
 }
 
+if (wanted) {
+  await ch.close();
+  console.log(
+    ['| query | runs | p50 ms | p95 ms | max ms |', '| --- | ---: | ---: | ---: | ---: |', ...timings.map((t) => `| ${t.name} | ${t.runs} | ${t.p50.toFixed(0)} | ${t.p95.toFixed(0)} | ${t.max.toFixed(0)} |${t.error ? ` failed: ${t.error}` : ''}`)].join('\n'),
+  );
+  process.exit(0);
+}
 const tables = await Promise.all(['calls', 'spans', 'traces', 'scores'].map((table) => tableBytes(ch, table)));
 await ch.close();
 
