@@ -1,0 +1,89 @@
+// Runs load preparation (read + parse log records, encode insert bodies: load-prepare.ts) in a
+// worker thread and hands back Buffers, so the main thread's event loop never stalls on it. If the
+// worker cannot start (e.g. a bundler left its file behind), the same code runs in this thread.
+import { Worker } from 'node:worker_threads';
+import { readRecords, type SegmentSpan } from './log-segment.ts';
+import { prepareLoad, type PreparedLoad } from './load-prepare.ts';
+import type { PrepareRequest } from './load-worker.ts';
+
+interface Waiter {
+  resolve: (load: PreparedLoad) => void;
+  reject: (error: Error) => void;
+}
+
+export interface LoadPreparer {
+  prepare(dir: string, segments: SegmentSpan[], durableEnd: number, offset: number, maxRows: number): Promise<PreparedLoad>;
+  /** `worker` while the thread runs, `inline` after it failed to start or was not wanted. */
+  readonly mode: 'worker' | 'inline';
+  close(): Promise<void>;
+}
+
+export function createLoadPreparer(options: { worker?: boolean; onError?: (error: unknown) => void } = {}): LoadPreparer {
+  let worker: Worker | undefined;
+  let broken = options.worker === false;
+  let nextId = 1;
+  const waiters = new Map<number, Waiter>();
+
+  const inline = async (dir: string, segments: SegmentSpan[], durableEnd: number, offset: number, maxRows: number) => {
+    const { records, end } = await readRecords(dir, segments, durableEnd, offset, maxRows);
+    return prepareLoad(records, end);
+  };
+  const failAll = (error: Error) => {
+    for (const waiter of waiters.values()) waiter.reject(error);
+    waiters.clear();
+  };
+  const start = (): Worker => {
+    const thread = new Worker(new URL('./load-worker-boot.mjs', import.meta.url));
+    thread.unref(); // ref'd only while a request is out: an idle loader must not keep the process alive
+    thread.on('message', (message: { id: number; load?: PreparedLoad; error?: string }) => {
+      const waiter = waiters.get(message.id);
+      if (!waiter) return;
+      waiters.delete(message.id);
+      if (waiters.size === 0) thread.unref();
+      if (message.load) waiter.resolve(message.load);
+      else waiter.reject(new Error(`load worker: ${message.error}`));
+    });
+    thread.on('error', (error) => {
+      // A worker that cannot start or dies: this load fails (the loader retries), later ones run inline.
+      broken = true;
+      worker = undefined;
+      options.onError?.(new Error(`load worker failed, preparing loads on the main thread from now on: ${String(error)}`));
+      failAll(error instanceof Error ? error : new Error(String(error)));
+    });
+    thread.on('exit', () => {
+      if (worker === thread) worker = undefined;
+      failAll(new Error('load worker exited'));
+    });
+    return thread;
+  };
+
+  return {
+    get mode() {
+      return broken ? 'inline' : 'worker';
+    },
+    prepare(dir, segments, durableEnd, offset, maxRows) {
+      if (broken) return inline(dir, segments, durableEnd, offset, maxRows);
+      try {
+        worker ??= start();
+      } catch (error) {
+        broken = true;
+        options.onError?.(new Error(`load worker did not start, preparing loads on the main thread: ${String(error)}`));
+        return inline(dir, segments, durableEnd, offset, maxRows);
+      }
+      const thread = worker;
+      const id = nextId++;
+      const request: PrepareRequest = { id, dir, segments, durableEnd, offset, maxRows };
+      return new Promise<PreparedLoad>((resolve, reject) => {
+        waiters.set(id, { resolve, reject });
+        thread.ref();
+        thread.postMessage(request);
+      });
+    },
+    async close() {
+      const thread = worker;
+      worker = undefined;
+      broken = true;
+      if (thread) await thread.terminate();
+    },
+  };
+}
