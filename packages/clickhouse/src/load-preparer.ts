@@ -15,12 +15,16 @@ export interface LoadPreparer {
   prepare(dir: string, segments: SegmentSpan[], durableEnd: number, offset: number, maxRows: number): Promise<PreparedLoad>;
   /** `worker` while the thread runs, `inline` after it failed to start or was not wanted. */
   readonly mode: 'worker' | 'inline';
+  /** Loads the worker thread prepared. */
+  readonly workerLoads: number;
   close(): Promise<void>;
 }
 
 export function createLoadPreparer(options: { worker?: boolean; onError?: (error: unknown) => void } = {}): LoadPreparer {
   let worker: Worker | undefined;
   let broken = options.worker === false;
+  let closed = false;
+  let workerLoads = 0;
   let nextId = 1;
   const waiters = new Map<number, Waiter>();
 
@@ -40,7 +44,10 @@ export function createLoadPreparer(options: { worker?: boolean; onError?: (error
       if (!waiter) return;
       waiters.delete(message.id);
       if (waiters.size === 0) thread.unref();
-      if (message.load) waiter.resolve(message.load);
+      if (message.load) {
+        workerLoads++;
+        waiter.resolve(message.load);
+      }
       else waiter.reject(new Error(`load worker: ${message.error}`));
     });
     thread.on('error', (error) => {
@@ -61,8 +68,11 @@ export function createLoadPreparer(options: { worker?: boolean; onError?: (error
     get mode() {
       return broken ? 'inline' : 'worker';
     },
+    get workerLoads() {
+      return workerLoads;
+    },
     prepare(dir, segments, durableEnd, offset, maxRows) {
-      if (broken) return inline(dir, segments, durableEnd, offset, maxRows);
+      if (broken || closed) return inline(dir, segments, durableEnd, offset, maxRows);
       try {
         worker ??= start();
       } catch (error) {
@@ -82,7 +92,7 @@ export function createLoadPreparer(options: { worker?: boolean; onError?: (error
     async close() {
       const thread = worker;
       worker = undefined;
-      broken = true;
+      closed = true;
       if (thread) await thread.terminate();
     },
   };

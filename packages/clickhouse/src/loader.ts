@@ -41,6 +41,8 @@ export interface LoaderStats {
   rejectedRecords: number;
   /** Where loads are read and encoded: the worker thread, this thread after the worker failed, or this thread by option. */
   prepare: 'worker' | 'inline' | 'off';
+  /** Loads read and encoded in the worker thread. */
+  workerLoads: number;
 }
 
 /** Loads one batch into every table; calls first, as they carry the corrections. */
@@ -70,7 +72,7 @@ export class Loader {
   private prefetched: { from: number; read: ReturnType<EventLog['read']> } | undefined;
   private prefetchedLoad: { from: number; load: Promise<PreparedLoad> } | undefined;
   private readonly preparer: LoadPreparer | undefined;
-  private counters: Omit<LoaderStats, 'prepare'> = { loadedRows: 0, loads: 0, lastLoadMs: 0, lastLoadRows: 0, rejectedRecords: 0 };
+  private counters: Omit<LoaderStats, 'prepare' | 'workerLoads'> = { loadedRows: 0, loads: 0, lastLoadMs: 0, lastLoadRows: 0, rejectedRecords: 0 };
   /** Up to this offset, load one record at a time: a batch there kept failing. */
   private narrowUntil = 0;
   private failures = { from: -1, end: -1, count: 0 };
@@ -313,7 +315,7 @@ export class Loader {
   }
 
   stats(): LoaderStats {
-    return { ...this.counters, prepare: this.preparer?.mode ?? 'off' };
+    return { ...this.counters, prepare: this.preparer?.mode ?? 'off', workerLoads: this.preparer?.workerLoads ?? 0 };
   }
 }
 
