@@ -13,6 +13,7 @@ import { metricColumns } from './metric-sql.ts';
 import { usd } from './money.ts';
 import { CALLS_IN_RANGE, SPANS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import { ZRange } from './params.ts';
+import { CALLS_HOURLY, hourlyUnion } from './hourly-parts.ts';
 
 export const ZWasteParams = ZRange;
 export type TWasteParams = z.input<typeof ZWasteParams>;
@@ -46,12 +47,13 @@ export interface WasteData {
 export async function waste(ctx: AnalysisContext, input: TWasteParams): Promise<WasteData> {
   const params = ZWasteParams.parse(input);
   const sqlParams = rangeParams(ctx.projectId, params);
+  const sums = hourlyUnion(ctx, params, CALLS_HOURLY, { keys: [], measures: ['error_cost', 'error_requests', 'retry_cost', 'retry_requests'] });
   const [spend] = await queryAnalysis<{ failed_spend: string; failed: string; retry_spend: string; retries: string }>(
     ctx.ch,
-    `SELECT ${metricColumns(['wasted_spend'], { wasted_spend: 'failed_spend' })}, countIf(status = 'error') AS failed,
-            sumIf(cost_total, attempt > 1) AS retry_spend, countIf(attempt > 1) AS retries
-     FROM ${CALLS_IN_RANGE}`,
-    { tag: 'analyses.waste.spend', params: sqlParams },
+    `SELECT ${metricColumns(['wasted_spend'], { wasted_spend: 'failed_spend' }, 'hourly')}, sum(error_requests) AS failed,
+            sum(retry_cost) AS retry_spend, sum(retry_requests) AS retries
+     FROM (${sums.sql})`,
+    { tag: 'analyses.waste.spend', params: sums.params },
   );
   const [redundant] = await queryAnalysis<{ count: string; traces: string }>(
     ctx.ch,
