@@ -7,7 +7,7 @@ import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
 // The analyses read whole hours from the rollups (calls_hourly, calls_hourly_mix) and must answer
 // exactly what they answer over the deduplicated raw calls, with resent and changed ids loaded through
 // the real loader (+1 and -1 rows in calls_delta) and the rollups left unmerged.
-const ROLLUPS = ['calls_hourly', 'calls_hourly_mix'];
+const ROLLUPS = ['calls_hourly', 'calls_hourly_mix', 'calls_trace_steps'];
 
 function random(seed: number): () => number {
   return () => {
@@ -66,7 +66,14 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
     const probe = { name: 'probe', ...MODELS[1], cache_read_tokens: 0, cache_write_tokens: 0, tool_definition_tokens: 0 };
     const smallest = call({ id: 'smallest', ...randomValues(), ...probe, timestamp: at(1, 10, 5), input_tokens: 1100, system_tokens: 1030 });
     const neighbour = call({ id: 'neighbour', ...randomValues(), ...probe, timestamp: at(1, 10, 7), input_tokens: 3000, system_tokens: 1300 });
-    await insertCalls(ch, [...first, smallest, neighbour, call({ id: 'other', project_id: 'p2', ...randomValues() })]);
+    // Agent traces: 4 to 9 first attempts of one step within minutes (loops from 5), some at a range bound.
+    const agents = Array.from({ length: 24 }, (_, t) => {
+      const start = at(1, 0) + ((t * 7919) % (2 * 24 * 60)) * 60_000 + (t % 3 === 0 ? 17 * 60_000 : 0);
+      return Array.from({ length: 4 + (t % 6) + 1 }, (_, k) =>
+        call({ id: `agent-${t}-${k}`, ...randomValues(), trace_id: `agent-${t}`, name: k === 0 ? 'agent.plan' : 'agent.step', attempt: k % 4 === 3 ? 2 : 1, timestamp: start + k * 20_000 }),
+      );
+    }).flat();
+    await insertCalls(ch, [...first, ...agents, smallest, neighbour, call({ id: 'other', project_id: 'p2', ...randomValues() })]);
     let version = Date.now();
     const second = [
       ...first.slice(0, 50), // the same copies again: a replay
@@ -75,6 +82,8 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
       ...first.slice(120, 140).map((c) => call({ ...c, id: c.id, version: ++version })), // newer copy, same values
       ...first.slice(140, 150).map((c) => ({ ...c, version: c.version - 1, cost_total: '99' })), // older copy: ignored
       call({ ...smallest, input_tokens: 4900, system_tokens: 1500, version: ++version }),
+      // agent calls retried, renamed, moved to another trace, or to another hour
+      ...agents.filter((_, i) => i % 5 === 1).map((c, i) => call({ ...c, version: ++version, ...[{ attempt: 2 }, { name: 'agent.other' }, { trace_id: 'agent-3' }, { timestamp: c.timestamp + 3_600_000 }][i % 4] })),
     ];
     await insertCalls(ch, second);
     await insertCalls(ch, [
@@ -102,6 +111,14 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
     );
     expect(Number(row!.negative)).toBeGreaterThan(0);
     expect(Number(row!.corrected)).toBeGreaterThan(0);
+    // calls_trace_steps unmerged: traces with rows in several parts, and -1 rows
+    const [steps] = await queryRows<{ parts: string; negative: string }>(
+      ch,
+      "SELECT uniqExact(_part) AS parts, countIf(arrayMin(mapValues(steps)) < 0 OR requests < 0) AS negative FROM calls_trace_steps WHERE project_id = 'p1'",
+      { tag: 'test' },
+    );
+    expect(Number(steps!.parts)).toBeGreaterThan(1);
+    expect(Number(steps!.negative)).toBeGreaterThan(0);
   });
 
   for (const { label, range } of ranges) {
@@ -128,6 +145,7 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
     it(`waste, ${label}`, async () => {
       const fromRollup = await waste(auto(), range);
       expect(fromRollup.failed_requests + fromRollup.retry_requests).toBeGreaterThan(0);
+      if (label !== 'within one hour') expect(fromRollup.loops.length).toBeGreaterThan(0);
       expect(fromRollup).toEqual(await waste(raw(), range));
     });
 
@@ -167,6 +185,7 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
       await command(ch, `OPTIMIZE TABLE ${table} FINAL`, { tag: 'test' });
     }
     expect(await modelMix(auto(), range)).toEqual(before);
+    for (const { range: r } of ranges) expect(await waste(auto(), r)).toEqual(await waste(raw(), r));
     expect(await cacheAnalysis(auto(), range)).toEqual(await cacheAnalysis(raw(), range));
   });
 });
