@@ -1,6 +1,10 @@
 // Runs load preparation (read + parse log records, encode insert bodies: load-prepare.ts) in a
 // worker thread and hands back Buffers, so the main thread's event loop never stalls on it. If the
 // worker cannot start (e.g. a bundler left its file behind), the same code runs in this thread.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { readRecords, type SegmentSpan } from './log-segment.ts';
 import { prepareLoad, type PreparedLoad } from './load-prepare.ts';
@@ -20,6 +24,30 @@ export interface LoadPreparer {
   close(): Promise<void>;
 }
 
+const BOOT_FILE = 'load-worker-boot.mjs';
+
+/**
+ * The worker's entry file: next to this module when it runs from source; from a bundle (Next.js
+ * transpiles this package into its own chunks) through the package's location under the working
+ * directory; undefined when neither exists (loads are then prepared in this thread).
+ */
+function workerEntry(): URL | undefined {
+  const candidates: (() => URL)[] = [
+    // A variable, not a literal: bundlers would otherwise try to turn the file into a chunk of their own.
+    () => new URL(BOOT_FILE, import.meta.url),
+    () => pathToFileURL(path.join(path.dirname(createRequire(path.join(process.cwd(), 'index.js')).resolve('@margin/clickhouse')), BOOT_FILE)),
+  ];
+  for (const candidate of candidates) {
+    try {
+      const url = candidate();
+      if (url.protocol === 'file:' && fs.existsSync(fileURLToPath(url))) return url;
+    } catch {
+      // not resolvable from here: try the next place
+    }
+  }
+  return undefined;
+}
+
 export function createLoadPreparer(options: { worker?: boolean; onError?: (error: unknown) => void } = {}): LoadPreparer {
   let worker: Worker | undefined;
   let broken = options.worker === false;
@@ -37,7 +65,9 @@ export function createLoadPreparer(options: { worker?: boolean; onError?: (error
     waiters.clear();
   };
   const start = (): Worker => {
-    const thread = new Worker(new URL('./load-worker-boot.mjs', import.meta.url));
+    const entry = workerEntry();
+    if (!entry) throw new Error(`${BOOT_FILE} not found next to the module nor under ${process.cwd()}`);
+    const thread = new Worker(entry);
     thread.unref(); // ref'd only while a request is out: an idle loader must not keep the process alive
     thread.on('message', (message: { id: number; load?: PreparedLoad; error?: string }) => {
       const waiter = waiters.get(message.id);
