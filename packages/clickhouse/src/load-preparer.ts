@@ -21,6 +21,8 @@ export interface LoadPreparer {
   readonly mode: 'worker' | 'inline';
   /** Loads the worker thread prepared. */
   readonly workerLoads: number;
+  /** Starts the thread ahead of the first load (booting it takes a while). */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -100,6 +102,15 @@ export function createLoadPreparer(options: { worker?: boolean; onError?: (error
     },
     get workerLoads() {
       return workerLoads;
+    },
+    warm() {
+      if (broken || closed || worker) return;
+      try {
+        worker = start();
+      } catch (error) {
+        broken = true;
+        options.onError?.(new Error(`load worker did not start, preparing loads on the main thread: ${String(error)}`));
+      }
     },
     prepare(dir, segments, durableEnd, offset, maxRows) {
       if (broken || closed) return inline(dir, segments, durableEnd, offset, maxRows);

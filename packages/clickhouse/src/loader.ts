@@ -149,33 +149,60 @@ export class Loader {
     return true;
   }
 
-  /** The worker path: records read, parsed and encoded off this thread; here only lookups and inserts. */
+  /**
+   * The worker path: records read, parsed and encoded off this thread; here only lookups and inserts.
+   * One turn with the engine loads the ready range and then everything acknowledged before the turn
+   * began (up to batchRows more rows): a range prepared before a long query must not leave the
+   * events acknowledged during that query for the turn after the next query.
+   */
   private async loadNextPrepared(from: number, preparer: LoadPreparer): Promise<boolean> {
-    const started = performance.now();
+    let load = await this.takePrepared(from, preparer);
+    if (load.records === 0) return false;
+    await this.ch.first(async () => {
+      const target = this.log.end;
+      let rowsThisTurn = 0;
+      for (;;) {
+        const next = this.log.end > load.end ? this.prefetch(load.end, preparer) : undefined;
+        const started = performance.now();
+        if (!(await this.applyPrepared(load))) return; // set aside: the next turn goes on from there
+        this.loaded(started, load.rows);
+        rowsThisTurn += load.rows;
+        if (!next || this.log.checkpoint >= target || rowsThisTurn >= this.batchRows) return;
+        load = await this.takePrepared(load.end, preparer);
+        if (load.records === 0) return;
+      }
+    });
+    return true;
+  }
+
+  private prefetch(from: number, preparer: LoadPreparer): Promise<PreparedLoad> {
+    const load = preparer.prepare(this.log.dir, this.log.spans(), this.log.end, from, this.batchRows);
+    load.catch(() => undefined); // a failed prefetch is prepared again, and fails, when it is taken
+    this.prefetchedLoad = { from, load };
+    return load;
+  }
+
+  private takePrepared(from: number, preparer: LoadPreparer): Promise<PreparedLoad> {
     const prefetched = this.prefetchedLoad?.from === from ? this.prefetchedLoad.load : undefined;
     this.prefetchedLoad = undefined;
-    const load = await (prefetched ?? preparer.prepare(this.log.dir, this.log.spans(), this.log.end, from, this.batchRows));
-    if (load.records === 0) return false;
+    return prefetched ?? preparer.prepare(this.log.dir, this.log.spans(), this.log.end, from, this.batchRows);
+  }
+
+  /** Plans (once per range, kept across retries), inserts and advances the checkpoint; false when its record was set aside. */
+  private async applyPrepared(load: PreparedLoad): Promise<boolean> {
+    const from = this.log.checkpoint;
     const { end, rows } = load;
-    if (end < this.log.end) {
-      const next = preparer.prepare(this.log.dir, this.log.spans(), this.log.end, end, this.batchRows);
-      next.catch(() => undefined); // a failed prefetch is prepared again, and fails, in the next load
-      this.prefetchedLoad = { from: end, load: next };
-    }
     try {
-      await this.ch.first(async () => {
-        if (this.pendingPrepared?.from !== from || this.pendingPrepared.end !== end) {
-          this.pendingPrepared = { from, end, plan: await planPrepared(this.ch, load.calls) };
-        }
-        await loadPrepared(this.ch, load, this.pendingPrepared.plan);
-      });
+      if (this.pendingPrepared?.from !== from || this.pendingPrepared.end !== end) {
+        this.pendingPrepared = { from, end, plan: await planPrepared(this.ch, load.calls) };
+      }
+      await loadPrepared(this.ch, load, this.pendingPrepared.plan);
       await this.log.advance(end, rows);
     } catch (error) {
-      if (await this.failed(error, from, end, load.records, async () => (await this.log.read(from, 1)).records[0])) return true;
+      if (await this.failed(error, from, end, load.records, async () => (await this.log.read(from, 1)).records[0])) return false;
       throw error;
     }
     this.pendingPrepared = undefined;
-    this.loaded(started, rows);
     return true;
   }
 
@@ -241,6 +268,7 @@ export class Loader {
     if (this.running) return;
     this.running = true;
     this.stopping = false;
+    this.preparer?.warm(); // the thread boots now, not on the first event after start-up
     this.log.on('durable', this.onDurable);
     this.loop = this.run();
   }

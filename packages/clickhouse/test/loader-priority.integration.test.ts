@@ -37,4 +37,22 @@ describe('loader priority', () => {
     expect(Number(rows[0]!.n)).toBe(1);
     await writer.close();
   });
+
+  it('loads events acknowledged while a prepared load waited for the engine in the same turn', async () => {
+    const writer = await createEventWriter({ ch, dir: path.join(root, 'log-turn'), delayMs: 0 });
+    const started = performance.now();
+    const slow = queryRows(ch, 'SELECT sleep(1) AS s', { tag: 'test.slow' }).then(() => performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await writer.write(callsBatch([makeCall({ project_id: 'p-turn', id: 'early' })]));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the loader has read 'early' and waits for the engine
+    await writer.write(callsBatch([makeCall({ project_id: 'p-turn', id: 'late' })]));
+    const next = queryRows(ch, 'SELECT sleep(0.6) AS s', { tag: 'test.next' }).then(() => performance.now() - started);
+    const loaded = writer.flush().then(() => performance.now() - started);
+    const [slowAt, loadedAt, nextAt] = await Promise.all([slow, loaded, next]);
+    expect(loadedAt).toBeGreaterThan(slowAt);
+    expect(loadedAt).toBeLessThan(nextAt); // 'late' did not wait for the query queued after it
+    const rows = await queryRows<{ n: string }>(ch, "SELECT count() AS n FROM calls WHERE project_id = 'p-turn'", { tag: 'test' });
+    expect(Number(rows[0]!.n)).toBe(2);
+    await writer.close();
+  });
 });
