@@ -159,3 +159,7 @@ SELECT project_id, toDate(timestamp) AS day, duration_ms, toInt64(count()) AS re
 FROM calls FINAL
 GROUP BY project_id, day, duration_ms
 SETTINGS do_not_merge_across_partitions_select_final = 1;
+
+-- Backfilled parts merged once, like calls_hourly_traces in 0008.
+OPTIMIZE TABLE calls_hourly_tags FINAL;
+OPTIMIZE TABLE calls_daily_latency FINAL;
