@@ -15,6 +15,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 8_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const BATCH_SIZES = (process.env.BENCH_BATCH_SIZES ?? '1,10,100').split(',').map(Number);
+// A subset of the phases per batch size: `max` always runs (the half rate comes from it).
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'max,half,query').split(','));
 
 function tsx(script: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, [...(script === 'server.ts' && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), '--import', 'tsx', path.join(here, script), ...args], {
@@ -54,6 +56,7 @@ interface QueryResult {
 // Other processes on the machine skew every figure: say how busy it was.
 const load = () => os.loadavg().map((n) => n.toFixed(1)).join(' ');
 console.log(`machine: ${os.cpus().length} cores, load average ${load()} at start`);
+console.log(`statement gate ${process.env.BENCH_GATE === '0' ? 'off' : 'on'}, load worker ${process.env.BENCH_LOADER_WORKER === '0' ? 'off' : 'on'}; phases ${[...PHASES].join(',')}`);
 
 // ---------- the server (and the ceiling it measures first) ----------
 // chDB runs each statement on a libuv pool thread, and a statement waiting for the engine's one
@@ -127,13 +130,16 @@ for (const batchSize of BATCH_SIZES) {
   const max = await runJson<LoadResult>('load.ts', base);
   const maxServer = await serverStats();
   const halfRate = max.requestsPerSecond / 2;
-  const half = await runJson<LoadResult>('load.ts', { ...base, rate: halfRate, concurrency: 256 });
+  const none: LoadResult = { requests: 0, events: 0, rejected: 0, statuses: {}, eventsPerSecond: 0, requestsPerSecond: 0, latencyMs: { p50: NaN, p99: NaN, max: NaN }, serviceMs: { p50: NaN, p99: NaN, max: NaN } };
+  const half = PHASES.has('half') ? await runJson<LoadResult>('load.ts', { ...base, rate: halfRate, concurrency: 256 }) : none;
   const halfServer = await serverStats();
-  const [halfQuery, loop, probes] = await Promise.all([
-    runJson<LoadResult>('load.ts', { ...base, rate: halfRate, concurrency: 256 }),
-    runJson<QueryResult>('query-loop.ts', { url: ready.url, secretKey: ready.secretKey, name: heaviest, durationMs: PHASE_MS }),
-    probeDuring(PHASE_MS - 500),
-  ]);
+  const [halfQuery, loop, probes] = PHASES.has('query')
+    ? await Promise.all([
+        runJson<LoadResult>('load.ts', { ...base, rate: halfRate, concurrency: 256 }),
+        runJson<QueryResult>('query-loop.ts', { url: ready.url, secretKey: ready.secretKey, name: heaviest, durationMs: PHASE_MS }),
+        probeDuring(PHASE_MS - 500),
+      ])
+    : [none, { name: heaviest, queries: 0, latencyMs: { p50: NaN, p99: NaN }, queryMs: { p50: NaN } }, [] as number[]];
   visibleUnderLoad.push(...probes);
   const stats = await serverStats();
   const ratio = max.eventsPerSecond / ceiling.rowsPerSecond;

@@ -19,7 +19,9 @@ const say = (fact: Record<string, unknown>) => console.log(JSON.stringify(fact))
 
 const db = await createDb({ pgliteDir: 'memory://' });
 await migrateDb(db);
-const ch = await createClickHouse({ dataDir: path.join(dataDir, 'ch') });
+// BENCH_GATE=0 and BENCH_LOADER_WORKER=0 run without the statement gate and the load worker, to
+// measure before and after under the same conditions.
+const ch = await createClickHouse({ dataDir: path.join(dataDir, 'ch'), statementGate: process.env.BENCH_GATE !== '0' });
 await migrateClickHouse(ch);
 const org = await db.prisma.organization.create({ data: { name: 'bench' } });
 const project = await db.prisma.project.create({ data: { orgId: org.id, name: 'bench', rateLimitPerSecond: 1_000_000 } });
@@ -46,6 +48,7 @@ const ingestion = await createIngestion({
   logDir: path.join(dataDir, 'log'),
   writerOptions: {
     ...(loaderRows ? { batchRows: loaderRows } : {}),
+    worker: process.env.BENCH_LOADER_WORKER !== '0',
     ...(process.env.BENCH_LOADER_DELAY_MS ? { delayMs: Number(process.env.BENCH_LOADER_DELAY_MS) } : {}),
   },
   onError: (error) => console.error(error),

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
 import type { CallRow } from '@margin/core';
-import { buildMetricsSql, canServe, getMetrics, METRIC_NAMES, ROLLUP_SOURCES, splitMetrics, type MetricName, type MetricsSource } from '../src/metrics/index.ts';
+import { buildMetricsSql, canServe, getMetrics, METRIC_NAMES, planMetrics, planQuery, ROLLUP_SOURCES, type MetricName, type MetricsSource } from '../src/metrics/index.ts';
 import { FILTER_NAMES, GROUP_BYS, groupExpression, type Filters, type GroupBy } from '../src/sql/index.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
 
 // Not calls: the loader's DELETE of an older copy in another hour is a mutation that needs merges.
-const TABLES = ['calls_hourly', 'calls_daily_users', 'calls_daily_sessions'];
+const TABLES = ['calls_hourly', 'calls_daily_users', 'calls_daily_sessions', 'calls_hourly_tags', 'calls_hourly_traces', 'calls_daily_latency'];
 
 // Seeded, so a failure reproduces.
 function random(seed: number): () => number {
@@ -26,6 +26,8 @@ const MODELS = [['openai', 'gpt-4o-mini'], ['openai', 'gpt-4o'], ['anthropic', '
 const NAMES = ['chat', 'summarize', 'screening.rubric'];
 const USERS = ['', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
 const SESSIONS = ['', 's1', 's2', 's3', 's4', 's5', 's6', 's7'];
+// '' : a trace of its own (the call's id); the others hold several calls, across hours and days
+const TRACES = ['', '', '', 't1', 't2', 't3', 't4', 't5', 't6', 't7', 't8', 't9', 't10', 't11', 't12'];
 
 function randomValues(): Partial<CallRow> {
   const [provider, model] = pick(MODELS);
@@ -33,9 +35,9 @@ function randomValues(): Partial<CallRow> {
   return {
     timestamp: at(1, 0) + int(3 * 24 * 60) * 60_000 + int(60_000),
     provider, model, name: pick(NAMES), environment: pick(['production', 'staging']),
-    user_id: pick(USERS), session_id: pick(SESSIONS), tags: pick([[], ['a'], ['a', 'b']]),
+    user_id: pick(USERS), session_id: pick(SESSIONS), trace_id: pick(TRACES), tags: pick([[], ['a'], ['a', 'b']]),
     status: rnd() < 0.2 ? 'error' : 'ok', attempt: rnd() < 0.1 ? 2 : 1, batch: rnd() < 0.2,
-    duration_ms: int(5000), input_tokens: input, output_tokens: int(800), cache_read_tokens: int(input + 1),
+    duration_ms: pick([int(5000), 100 * int(8)]), input_tokens: input, output_tokens: int(800), cache_read_tokens: int(input + 1),
     reasoning_tokens: int(100), user_input_tokens: rnd() < 0.5 ? null : int(input + 1),
     cost_total: usd(), input_price: pick(['0.15', '2.5', '3']), cache_read_price: pick(['0.075', '1.25', '0.3']),
   };
@@ -76,13 +78,17 @@ describe('rollups and raw calls give identical answers, with resent and changed 
 
   for (const source of ROLLUP_SOURCES) {
     for (const range of ranges) {
+      // the metrics this source serves and no source tried before it does (it is their plan)
       const served = (group?: GroupBy, filters: Filters = {}) =>
-        METRIC_NAMES.filter((metric) => canServe(source, { range: { fromMs: range.from, toMs: range.to }, metrics: [metric], group_by: group, filters }));
-      if (served().length === 0) continue; // daily rollups and an hour-aligned range: raw by rule
+        METRIC_NAMES.filter((metric) => {
+          const input = { range: { fromMs: range.from, toMs: range.to }, metrics: [metric], group_by: group, filters };
+          return canServe(source, input) && planMetrics(input).id === source.id;
+        });
       const groups = [undefined, ...GROUP_BYS.filter((group) => groupExpression(group, source) !== undefined)];
       const filterSets: Filters[] = [{}, ...FILTER_NAMES.filter((name) => source.dimensions[name]).map((name) => ({ [name]: sampleValue(name) }))];
       for (const group of groups) {
         for (const filters of filterSets) {
+          if (served(group, filters).length === 0) continue; // e.g. daily rollups and an hour-aligned range: raw by rule
           it(`${source.id}, ${range.label}, by ${group ?? 'nothing'}, filters ${JSON.stringify(filters)}`, async () => {
             const metrics = served(group, filters);
             const query = { ...range, metrics, group_by: group, filters };
@@ -132,13 +138,21 @@ describe('rollups and raw calls give identical answers, with resent and changed 
   // no single source answers these: each set of metrics reads its own best source, merged by group
   const mixes: [string, Parameters<typeof getMetrics>[1], string[]][] = [
     ['overview', { from: at(1, 0), to: at(4, 0), metrics: ['spend', 'users', 'cost_per_user', 'cache_savings', 'context_overhead', 'sessions'] }, ['daily_users', 'hourly', 'daily_sessions']],
-    ['by day, top 2 by spend', { from: at(1, 0), to: at(4, 0), metrics: ['users', 'cache_savings', 'latency_p95', 'traces'], group_by: 'day', order_by: 'spend', limit: 2 }, ['daily_users', 'hourly', 'raw', 'raw']], // traces apart from latency
+    ['by day, top 2 by spend', { from: at(1, 0), to: at(4, 0), metrics: ['users', 'cache_savings', 'latency_p95', 'traces'], group_by: 'day', order_by: 'spend', limit: 2 }, ['daily_users', 'hourly', 'daily_latency', 'hourly_traces']],
     ['ragged, by model', { from: at(1, 3, 30), to: at(3, 7, 30), metrics: ['spend', 'error_rate', 'latency_p50', 'users'], group_by: 'model' }, ['hourly+raw', 'raw']],
     ['by model, top 1 by latency', { from: at(1, 0), to: at(4, 0), metrics: ['requests', 'spend_share'], group_by: 'model', order_by: 'latency_p99', limit: 1 }, ['hourly', 'raw']],
+    ['traces, cost and size of a task', { from: at(1, 0), to: at(4, 0), metrics: ['traces', 'cost_per_trace', 'tokens_per_trace', 'requests_per_trace'] }, ['hourly_traces', 'hourly']],
+    ['traces by hour, whole hours', { from: at(1, 5), to: at(2, 17), metrics: ['traces', 'cost_per_trace', 'requests_per_trace'], group_by: 'hour' }, ['hourly_traces', 'hourly']],
+    ['traces by model: raw traces beside hourly sums', { from: at(1, 0), to: at(4, 0), metrics: ['traces', 'cost_per_trace'], group_by: 'model' }, ['raw', 'hourly']],
+    ['traces and latency under a tag filter: raw, traces apart', { from: at(1, 0), to: at(4, 0), metrics: ['traces', 'latency_p95', 'spend'], filters: { tag: 'b' } }, ['raw', 'raw']],
+    ['spend and latency by tag', { from: at(1, 0), to: at(4, 0), metrics: ['spend', 'requests', 'spend_share', 'latency_p99'], group_by: 'tag' }, ['raw', 'hourly_tags']],
+    ['every metric at once', { from: at(1, 0), to: at(4, 0), metrics: METRIC_NAMES }, ['daily_users', 'daily_sessions', 'hourly_traces', 'daily_latency', 'hourly']],
+    ['every metric by day', { from: at(1, 0), to: at(4, 0), metrics: METRIC_NAMES, group_by: 'day' }, ['daily_users', 'daily_sessions', 'hourly_traces', 'daily_latency', 'hourly']],
+    ['every metric, ragged', { from: at(1, 0, 1), to: at(3, 23, 59), metrics: METRIC_NAMES }, ['raw', 'raw', 'hourly+raw']],
   ];
   for (const [label, query, sources] of mixes) {
     it(`splits a query no single source answers: ${label}`, async () => {
-      expect(splitMetrics(query).map((part) => part.source).sort()).toEqual([...sources].sort());
+      expect(planQuery(query).groupParts.map((part) => part.plan.id).sort()).toEqual([...sources].sort());
       const split = await getMetrics(ctx(), query);
       expect(split.data.length).toBeGreaterThan(0);
       expect(split).toEqual(await getMetrics(ctx(), query, { source: 'raw' }));
@@ -146,8 +160,10 @@ describe('rollups and raw calls give identical answers, with resent and changed 
   }
 
   it('holds -1 corrections in the rollups, so the comparisons above test them', async () => {
-    const [hourly] = await queryRows<{ negative: string }>(ch, 'SELECT countIf(requests < 0) AS negative FROM calls_hourly', { tag: 'test' });
-    expect(Number(hourly!.negative)).toBeGreaterThan(0);
+    for (const table of TABLES) {
+      const [row] = await queryRows<{ negative: string }>(ch, `SELECT countIf(requests < 0) AS negative FROM ${table}`, { tag: 'test' });
+      expect(Number(row!.negative), table).toBeGreaterThan(0);
+    }
   });
 
   it('gives the same answers again once every table is merged', async () => {

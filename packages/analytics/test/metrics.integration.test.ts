@@ -87,20 +87,23 @@ describe('every metric over hand-computed calls', () => {
     expect(empty).toEqual([{ output_share: null, cache_hit_rate: null, cost_per_user: null }]); // c4: no tokens, no user
   });
 
-  it('reads rollups for aligned ranges, whole hours + raw edges for ragged ones, raw for latency, traces, tags', () => {
+  it('reads rollups for aligned ranges, whole hours + raw edges for ragged ones, raw for what no rollup answers', () => {
     const plan = (query: Parameters<typeof buildMetricsSql>[1]) => buildMetricsSql(ctx(), query).source;
     expect(plan({ ...RANGE, metrics: ['spend', 'requests', 'cache_savings', 'context_overhead'], group_by: 'model' })).toBe('hourly');
     expect(plan({ ...RANGE, metrics: ['users', 'cost_per_user'], group_by: 'day' })).toBe('daily_users');
     expect(plan({ ...RANGE, metrics: ['sessions', 'cost_per_session'] })).toBe('daily_sessions');
     expect(plan({ ...RANGE, metrics: ['spend'], group_by: 'user_id' })).toBe('daily_users');
-    expect(plan({ ...RANGE, metrics: ['latency_p95'] })).toBe('raw');
-    expect(plan({ ...RANGE, metrics: ['traces'] })).toBe('raw');
-    expect(plan({ ...RANGE, metrics: ['spend'], group_by: 'tag' })).toBe('raw');
+    expect(plan({ ...RANGE, metrics: ['latency_p95'] })).toBe('daily_latency');
+    expect(plan({ ...RANGE, metrics: ['latency_p95'], group_by: 'model' })).toBe('raw');
+    expect(plan({ ...RANGE, metrics: ['traces'] })).toBe('hourly_traces');
+    expect(plan({ ...RANGE, metrics: ['traces', 'cost_per_trace'] })).toBe('hourly_traces,hourly');
+    expect(plan({ ...RANGE, metrics: ['traces'], filters: { model: 'gpt-4o' } })).toBe('raw');
+    expect(plan({ ...RANGE, metrics: ['spend'], group_by: 'tag' })).toBe('hourly_tags');
     expect(plan({ ...RANGE, metrics: ['spend'], filters: { tag: 'a' } })).toBe('raw');
     expect(plan({ ...RANGE, metrics: ['users'], group_by: 'model' })).toBe('raw');
     expect(plan({ from: RANGE.from + 60_000, to: RANGE.to, metrics: ['spend'] })).toBe('hourly+raw');
     expect(plan({ from: RANGE.from + 60_000, to: RANGE.from + 120_000, metrics: ['spend'] })).toBe('raw'); // no whole hour inside
-    expect(plan({ from: RANGE.from + 60_000, to: RANGE.to, metrics: ['spend', 'latency_p50'] })).toBe('raw');
+    expect(plan({ from: RANGE.from + 60_000, to: RANGE.to, metrics: ['spend', 'latency_p50'] })).toBe('raw,hourly+raw');
     expect(plan({ from: RANGE.from + 3_600_000, to: RANGE.to, metrics: ['users'] })).toBe('raw');
     expect(plan({ from: RANGE.from + 3_600_000, to: RANGE.to, metrics: ['spend'] })).toBe('hourly');
   });

@@ -6,14 +6,21 @@ import type { CallRow } from '@margin/core';
 import type { ClickHouse } from './client.ts';
 import { command, queryRows } from './query.ts';
 import { CALL_COLUMNS, DELTA_COLUMNS, insertCompact, toStoredCall } from './table-columns.ts';
+import { newestPerId } from './newest-per-id.ts';
+import { LOOKUP_CHUNK } from './load-prepare.ts';
+
+export { newestPerId };
 
 type DeltaRow = Pick<CallRow, (typeof DELTA_COLUMNS)[number]>;
 type CorrectionRow = DeltaRow & { replaced_by_version: number };
-type ExistingCopy = Omit<DeltaRow, 'sign'> & { hour: number };
+export type ExistingCopy = Omit<DeltaRow, 'sign'> & { hour: number };
+
+/** What planning needs of an incoming call: its id, version and sorting key. */
+export type CallKey = Pick<CallRow, 'project_id' | 'id' | 'version' | 'timestamp' | 'user_id' | 'session_id' | 'trace_id'>;
 
 /** What loading one batch of calls does; steps already done are skipped when a retry runs it again. */
-export interface CallsPlan {
-  inserts: CallRow[];
+export interface CallsPlan<C extends CallKey = CallRow> {
+  inserts: C[];
   /** Old copies that stop counting: written to calls_corrections, they reach calls_delta as -1. */
   corrections: CorrectionRow[];
   /** Older copies under another sorting key than the winner's: [project_id, id, ...sortKeyOf(copy)]. */
@@ -21,7 +28,6 @@ export interface CallsPlan {
   done: { corrections: boolean; inserts: boolean; stale: boolean };
 }
 
-const LOOKUP_CHUNK = 10_000;
 const hourOf = (ms: number): number => Math.floor(ms / 3_600_000) * 3600;
 const keyOf = (projectId: string, id: string): string => `${projectId}\u0000${id}`;
 type SortKey = [hour: number, user_id: string, session_id: string, trace_id: string];
@@ -34,29 +40,34 @@ const sortKeyOf = (call: Pick<CallRow, 'timestamp' | 'user_id' | 'session_id' | 
 ];
 const sameKey = (a: SortKey, b: SortKey): boolean => a.every((part, i) => part === b[i]);
 
-/** The newest copy per (project_id, id); on equal versions the later one in the log wins. */
-export function newestPerId<Row extends { project_id: string; id: string; version: number }>(rows: readonly Row[]): Row[] {
-  const newest = new Map<string, Row>();
-  for (const row of rows) {
-    const key = keyOf(row.project_id, row.id);
-    const seen = newest.get(key);
-    if (!seen || row.version >= seen.version) newest.set(key, row);
-  }
-  return [...newest.values()];
-}
-
 /** One lookup per batch (per 10,000 ids) of the copies `calls` already holds, then the plan. */
 export async function planCalls(ch: ClickHouse, calls: readonly CallRow[]): Promise<CallsPlan> {
   const incoming = newestPerId(calls);
+  const idChunks: string[] = [];
+  for (let i = 0; i < incoming.length; i += LOOKUP_CHUNK) idChunks.push(JSON.stringify(incoming.slice(i, i + LOOKUP_CHUNK).map((c) => c.id)));
+  const existing = await findCopies(ch, [...new Set(incoming.map((c) => c.project_id))], idChunks);
+  return planAgainst(ch, incoming, existing);
+}
+
+/** The copies `calls` holds of these ids (JSON arrays of ids, one lookup each), by (project, id). */
+export async function findCopies(ch: ClickHouse, projects: readonly string[], idChunks: readonly string[]): Promise<Map<string, ExistingCopy[]>> {
   const existing = new Map<string, ExistingCopy[]>();
-  for (let i = 0; i < incoming.length; i += LOOKUP_CHUNK) {
-    for (const copy of await lookupCopies(ch, incoming.slice(i, i + LOOKUP_CHUNK))) {
+  for (const ids of idChunks) {
+    for (const copy of await lookupCopies(ch, projects, ids)) {
       const key = keyOf(copy.project_id, copy.id);
       existing.set(key, [...(existing.get(key) ?? []), copy]);
     }
   }
+  return existing;
+}
 
-  const plan: CallsPlan = { inserts: [], corrections: [], stale: [], done: { corrections: false, inserts: false, stale: false } };
+/** The plan for incoming calls (one copy per id) against the copies found by findCopies. */
+export async function planAgainst<C extends CallKey>(ch: ClickHouse, incoming: readonly C[], existing: Map<string, ExistingCopy[]>): Promise<CallsPlan<C>> {
+  const plan: CallsPlan<C> = { inserts: [], corrections: [], stale: [], done: { corrections: false, inserts: false, stale: false } };
+  if (existing.size === 0) {
+    plan.inserts = [...incoming]; // nothing seen before: the common case, no per-call work
+    return plan;
+  }
   for (const call of incoming) {
     const copies = existing.get(keyOf(call.project_id, call.id)) ?? [];
     const newest = copies.reduce<ExistingCopy | undefined>((best, c) => (!best || c.version > best.version ? c : best), undefined);
@@ -82,19 +93,21 @@ export async function planCalls(ch: ClickHouse, calls: readonly CallRow[]): Prom
 
 /**
  * The copies `calls` holds of these ids: first their hours from call_keys (sorted by id hash, so a
- * lookup reads little), then, only for ids seen before, their rows from calls by primary key.
+ * lookup reads little), then, only for ids seen before, their rows from calls by primary key. The
+ * ids travel as one JSON string: one parameter to bind instead of thousands. Rows of other
+ * projects' ids may come back; the plan only looks up its own (project, id) keys.
  */
-async function lookupCopies(ch: ClickHouse, calls: readonly CallRow[]): Promise<ExistingCopy[]> {
-  const wanted = new Set(calls.map((c) => keyOf(c.project_id, c.id)));
+async function lookupCopies(ch: ClickHouse, projects: readonly string[], idsJson: string): Promise<ExistingCopy[]> {
   const keys = await queryRows<{ project_id: string; id_hash: string; hour: number }>(
     ch,
     `SELECT project_id, toString(id_hash) AS id_hash, toUInt32(hour) AS hour
      FROM call_keys
-     WHERE project_id IN {projects:Array(String)} AND id_hash IN (SELECT sipHash64(arrayJoin({ids:Array(String)})))`,
-    { tag: 'load.call_keys_lookup', params: { projects: [...new Set(calls.map((c) => c.project_id))], ids: calls.map((c) => c.id) } },
+     WHERE project_id IN {projects:Array(String)}
+       AND id_hash IN (SELECT sipHash64(arrayJoin(JSONExtract({ids:String}, 'Array(String)'))))`,
+    { tag: 'load.call_keys_lookup', params: { projects, ids: idsJson } },
   );
   if (keys.length === 0) return [];
-  // Rows of the hours that hold a matching hash; the exact (project, id) check below drops collisions.
+  // Rows of the hours that hold a matching hash; the (project, id) lookup in the plan drops collisions.
   const hours = [...new Map(keys.map((k) => [`${k.project_id}\u0000${k.hour}`, new TupleParam([k.project_id, Number(k.hour)])])).values()];
   const rows = await queryRows<Omit<ExistingCopy, 'timestamp' | 'version'> & { version: string; timestamp_ms: string | number }>(
     ch,
@@ -107,9 +120,7 @@ async function lookupCopies(ch: ClickHouse, calls: readonly CallRow[]): Promise<
        AND sipHash64(id) IN (SELECT toUInt64(arrayJoin({hashes:Array(String)})))`,
     { tag: 'load.calls_lookup', params: { hours, hashes: [...new Set(keys.map((k) => k.id_hash))] } },
   );
-  return rows
-    .filter((row) => wanted.has(keyOf(row.project_id, row.id)))
-    .map(({ timestamp_ms, ...rest }) => ({ ...rest, version: Number(rest.version), timestamp: Number(timestamp_ms) }));
+  return rows.map(({ timestamp_ms, ...rest }) => ({ ...rest, version: Number(rest.version), timestamp: Number(timestamp_ms) }));
 }
 
 /** A replay after a crash between the corrections and the calls insert must not write -1 twice. */
@@ -131,12 +142,22 @@ async function withoutWrittenCorrections(ch: ClickHouse, corrections: Correction
  * order a crash anywhere leaves a state that planning the same rows again completes exactly.
  */
 export async function applyCallsPlan(ch: ClickHouse, plan: CallsPlan, settings: ClickHouseSettings = {}): Promise<void> {
+  await runCallsPlan(ch, plan, settings, (rows) => insertCompact(ch, 'calls', CALL_COLUMNS, rows.map(toStoredCall), settings));
+}
+
+/** applyCallsPlan with the calls insert supplied: the loader's worker path sends pre-encoded lines. */
+export async function runCallsPlan<C extends CallKey>(
+  ch: ClickHouse,
+  plan: CallsPlan<C>,
+  settings: ClickHouseSettings,
+  insertCalls: (rows: readonly C[]) => Promise<void>,
+): Promise<void> {
   if (!plan.done.corrections) {
     await insertCompact(ch, 'calls_corrections', [...DELTA_COLUMNS, 'replaced_by_version'], plan.corrections, settings);
     plan.done.corrections = true;
   }
   if (!plan.done.inserts) {
-    await insertCompact(ch, 'calls', CALL_COLUMNS, plan.inserts.map(toStoredCall), settings);
+    await insertCalls(plan.inserts);
     plan.done.inserts = true;
   }
   if (!plan.done.stale && plan.stale.length > 0) {

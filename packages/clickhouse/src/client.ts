@@ -4,6 +4,8 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHous
 import { createChdbConnection } from 'chdb/connection';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { StatementGate, gateConnection } from './statement-gate.ts';
 
 export interface ClickHouseOptions {
   /** `http://host:8123`; unset: embedded chDB under `dataDir`. */
@@ -13,6 +15,8 @@ export interface ClickHouseOptions {
   database?: string | undefined;
   /** Directory of the embedded store (chDB). */
   dataDir?: string | undefined;
+  /** chDB: order statements through the two-level gate (default on; off only to measure without it). */
+  statementGate?: boolean | undefined;
 }
 
 export interface ClickHouse {
@@ -20,6 +24,15 @@ export interface ClickHouse {
   kind: 'chdb' | 'http';
   database: string;
   close(): Promise<void>;
+  /**
+   * Runs `fn` ahead of queued queries, holding the engine until it settles (chDB: see
+   * statement-gate.ts; a server runs statements concurrently, so there it just runs `fn`).
+   */
+  first<T>(fn: () => Promise<T>): Promise<T>;
+  /** Inserts a body already encoded in `format` (one row per line), handed over as bytes. */
+  insertRaw(table: string, columns: readonly string[], format: 'JSONCompactEachRow', body: Buffer, settings?: ClickHouseSettings): Promise<void>;
+  /** chDB only: statements per lane and queue lengths. */
+  gate?: StatementGate;
 }
 
 /** Settings every query runs with: money stays a decimal string, timestamps parse leniently. */
@@ -42,15 +55,49 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
       // Errors reach the caller as exceptions; the client's own stderr logging would only repeat them.
       log: { level: ClickHouseLogLevel.OFF },
     });
-    return { client, kind: 'http', database, close: () => client.close() };
+    return {
+      client,
+      kind: 'http',
+      database,
+      close: () => client.close(),
+      first: (fn) => fn(),
+      insertRaw: async (table, columns, format, body, settings = {}) => {
+        if (body.length === 0) return;
+        await client.exec({
+          query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT ${format}`,
+          values: Readable.from([body]),
+          clickhouse_settings: settings,
+        });
+      },
+    };
   }
   if (!options.dataDir) throw new Error('createClickHouse: set url, or dataDir for the embedded store');
   const dir = path.resolve(options.dataDir);
   fs.mkdirSync(dir, { recursive: true });
+  const connection = createChdbConnection({ path: dir });
+  const gated = options.statementGate !== false;
+  const gate = new StatementGate();
   const client = createClient({
-    connection: createChdbConnection({ path: dir }),
+    connection: gated ? gateConnection(connection, gate) : connection,
     clickhouse_settings: BASE_SETTINGS,
     log: { level: ClickHouseLogLevel.OFF },
   } as Parameters<typeof createClient>[0]);
-  return { client, kind: 'chdb', database, close: () => client.close() };
+  return {
+    client,
+    kind: 'chdb',
+    database,
+    close: () => client.close(),
+    first: (fn) => (gated ? gate.first(fn) : fn()),
+    // chDB's raw insert hands the Buffer to the engine as is: no string building on this thread.
+    insertRaw: async (table, columns, format, body, settings = {}) => {
+      if (body.length === 0) return;
+      const merged: Record<string, string | number | boolean> = {};
+      for (const [key, value] of Object.entries({ ...BASE_SETTINGS, ...settings })) {
+        if (value !== undefined) merged[key] = value as string | number | boolean;
+      }
+      const insert = () => connection.chdb.rawInsert({ table, columns, format, values: body, settings: merged });
+      await (gated ? gate.run(insert) : insert());
+    },
+    ...(gated ? { gate } : {}),
+  };
 }

@@ -11,7 +11,7 @@ import type { RowBatch } from '@margin/core';
 import { readCheckpoint, writeCheckpoint } from './log-checkpoint.ts';
 import { BacklogFullError, batchRows, encodeRecord, syncDir, writeFully } from './log-record.ts';
 import { acquireDirLock, releaseDirLock } from './log-lock.ts';
-import { MAX_RECORD_BYTES, listSegments, scanSegment, segmentPath, type LogRecord } from './log-segment.ts';
+import { MAX_RECORD_BYTES, listSegments, readRecords, scanSegment, segmentPath, type LogRecord, type SegmentSpan } from './log-segment.ts';
 
 export interface EventLogOptions {
   dir: string;
@@ -40,10 +40,7 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-interface Segment {
-  base: number;
-  size: number;
-}
+type Segment = SegmentSpan;
 
 export class EventLog extends EventEmitter {
   private segments: Segment[] = [];
@@ -212,24 +209,13 @@ export class EventLog extends EventEmitter {
 
   /** Reads durable records from `offset`, at least one and then up to `maxRows` rows. */
   async read(offset: number, maxRows: number): Promise<{ records: LogRecord[]; end: number }> {
-    const records: LogRecord[] = [];
-    let position = offset;
-    let rows = 0;
     // A copy: advance() may drop loaded segments from the list while this read awaits.
-    for (const segment of [...this.segments]) {
-      const segmentEnd = segment.base + segment.size;
-      if (segmentEnd <= position) continue;
-      if (rows >= maxRows || position >= this.durableEnd) break;
-      const limit = Math.min(segmentEnd, this.durableEnd) - segment.base;
-      const scan = await scanSegment(segmentPath(this.dir, segment.base), position - segment.base, maxRows - rows, false, limit);
-      for (const record of scan.records) {
-        records.push({ ...record, end: segment.base + record.end });
-        rows += record.rows;
-      }
-      position = segment.base + (scan.records.at(-1)?.end ?? position - segment.base);
-      if (position < segmentEnd) break;
-    }
-    return { records, end: position };
+    return readRecords(this.dir, this.spans(), this.durableEnd, offset, maxRows);
+  }
+
+  /** The segments and durable end, for a reader in another thread (see load-worker.ts). */
+  spans(): SegmentSpan[] {
+    return this.segments.map((s) => ({ base: s.base, size: s.size }));
   }
 
   get checkpoint(): number {

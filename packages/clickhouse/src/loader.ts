@@ -6,6 +6,9 @@ import type { ClickHouseSettings } from '@clickhouse/client';
 import type { RowBatch } from '@margin/core';
 import type { ClickHouse } from './client.ts';
 import { applyCallsPlan, newestPerId, planCalls, type CallsPlan } from './calls-upsert.ts';
+import { loadPrepared, planPrepared, type PreparedPlan } from './load-prepared.ts';
+import { createLoadPreparer, type LoadPreparer } from './load-preparer.ts';
+import type { PreparedLoad } from './load-prepare.ts';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { syncDir, type EventLog } from './event-log.ts';
@@ -22,6 +25,11 @@ export interface LoaderOptions {
   onError?: (error: unknown) => void;
   /** Failed tries of one range before it is loaded record by record, and of one record before it is set aside. */
   quarantineAfter?: number;
+  /**
+   * Read, parse and encode loads in a worker thread (default), so that the thread answering HTTP
+   * never stalls on them; false: in this thread, as before (kept to measure the difference).
+   */
+  worker?: boolean;
 }
 
 export interface LoaderStats {
@@ -31,6 +39,10 @@ export interface LoaderStats {
   lastLoadRows: number;
   /** Records ClickHouse refused as data, moved to `<log dir>/rejected/` so the rest keeps loading. */
   rejectedRecords: number;
+  /** Where loads are read and encoded: the worker thread, this thread after the worker failed, or this thread by option. */
+  prepare: 'worker' | 'inline' | 'off';
+  /** Loads read and encoded in the worker thread. */
+  workerLoads: number;
 }
 
 /** Loads one batch into every table; calls first, as they carry the corrections. */
@@ -55,9 +67,12 @@ export class Loader {
   private readonly events = new EventEmitter();
   /** The plan of a load that failed part-way: a retry of the same range must not plan again. */
   private pending: { from: number; end: number; plan: CallsPlan } | undefined;
+  private pendingPrepared: { from: number; end: number; plan: PreparedPlan } | undefined;
   /** The next range, read and parsed while ClickHouse inserts the current one. */
   private prefetched: { from: number; read: ReturnType<EventLog['read']> } | undefined;
-  private counters: LoaderStats = { loadedRows: 0, loads: 0, lastLoadMs: 0, lastLoadRows: 0, rejectedRecords: 0 };
+  private prefetchedLoad: { from: number; load: Promise<PreparedLoad> } | undefined;
+  private readonly preparer: LoadPreparer | undefined;
+  private counters: Omit<LoaderStats, 'prepare' | 'workerLoads'> = { loadedRows: 0, loads: 0, lastLoadMs: 0, lastLoadRows: 0, rejectedRecords: 0 };
   /** Up to this offset, load one record at a time: a batch there kept failing. */
   private narrowUntil = 0;
   private failures = { from: -1, end: -1, count: 0 };
@@ -78,6 +93,7 @@ export class Loader {
     this.retryMs = options.retryMs ?? 1000;
     this.quarantineAfter = options.quarantineAfter ?? 5;
     this.onError = options.onError ?? ((error) => console.error('[margin] event log load failed:', error));
+    this.preparer = options.worker === false ? undefined : createLoadPreparer({ onError: this.onError });
   }
 
   /** Loads one batch from the checkpoint; false when the log holds nothing more. One at a time. */
@@ -90,8 +106,10 @@ export class Loader {
   private async loadNext(): Promise<boolean> {
     const from = this.log.checkpoint;
     if (from >= this.log.end) return false;
-    const started = performance.now();
     const narrow = from < this.narrowUntil;
+    // Record by record (hunting a refused record) stays on the plain path: it needs the records.
+    if (this.preparer && !narrow) return this.loadNextPrepared(from, this.preparer);
+    const started = performance.now();
     const read = this.prefetched?.from === from && !narrow ? this.prefetched.read : this.log.read(from, narrow ? 1 : this.batchRows);
     this.prefetched = undefined;
     let { records, end } = await read;
@@ -114,28 +132,73 @@ export class Loader {
       rows += record.rows;
     }
     try {
-      if (this.pending?.from !== from || this.pending.end !== end) {
-        this.pending = { from, end, plan: await planCalls(this.ch, batch.calls) };
-      }
-      await loadBatch(this.ch, batch, {}, this.pending.plan);
+      // Ahead of queued dashboard queries, and holding the engine from the lookup to the last insert.
+      await this.ch.first(async () => {
+        if (this.pending?.from !== from || this.pending.end !== end) {
+          this.pending = { from, end, plan: await planCalls(this.ch, batch.calls) };
+        }
+        await loadBatch(this.ch, batch, {}, this.pending.plan);
+      });
       await this.log.advance(end, rows);
     } catch (error) {
-      const again = this.failures.from === from && this.failures.end === end;
-      this.failures = { from, end, count: again ? this.failures.count + 1 : 1 };
-      if (this.failures.count < this.quarantineAfter) throw error;
-      if (records.length > 1) {
-        this.narrowUntil = end; // find the record ClickHouse refuses
-        throw error;
-      }
-      if (!isDataError(error)) throw error;
-      await this.setAside(records[0]!, from, error);
-      return true;
+      if (await this.failed(error, from, end, records.length, async () => records[0])) return true;
+      throw error;
     }
     this.pending = undefined;
+    this.loaded(started, rows);
+    return true;
+  }
+
+  /** The worker path: records read, parsed and encoded off this thread; here only lookups and inserts. */
+  private async loadNextPrepared(from: number, preparer: LoadPreparer): Promise<boolean> {
+    const started = performance.now();
+    const prefetched = this.prefetchedLoad?.from === from ? this.prefetchedLoad.load : undefined;
+    this.prefetchedLoad = undefined;
+    const load = await (prefetched ?? preparer.prepare(this.log.dir, this.log.spans(), this.log.end, from, this.batchRows));
+    if (load.records === 0) return false;
+    const { end, rows } = load;
+    if (end < this.log.end) {
+      const next = preparer.prepare(this.log.dir, this.log.spans(), this.log.end, end, this.batchRows);
+      next.catch(() => undefined); // a failed prefetch is prepared again, and fails, in the next load
+      this.prefetchedLoad = { from: end, load: next };
+    }
+    try {
+      await this.ch.first(async () => {
+        if (this.pendingPrepared?.from !== from || this.pendingPrepared.end !== end) {
+          this.pendingPrepared = { from, end, plan: await planPrepared(this.ch, load.calls) };
+        }
+        await loadPrepared(this.ch, load, this.pendingPrepared.plan);
+      });
+      await this.log.advance(end, rows);
+    } catch (error) {
+      if (await this.failed(error, from, end, load.records, async () => (await this.log.read(from, 1)).records[0])) return true;
+      throw error;
+    }
+    this.pendingPrepared = undefined;
+    this.loaded(started, rows);
+    return true;
+  }
+
+  /** Counts a failed load of [from, end); true when its one record was set aside (the load is done). */
+  private async failed(error: unknown, from: number, end: number, records: number, first: () => Promise<LogRecord | undefined>): Promise<boolean> {
+    const again = this.failures.from === from && this.failures.end === end;
+    this.failures = { from, end, count: again ? this.failures.count + 1 : 1 };
+    if (this.failures.count < this.quarantineAfter) return false;
+    if (records > 1) {
+      this.narrowUntil = end; // find the record ClickHouse refuses
+      return false;
+    }
+    if (!isDataError(error)) return false;
+    const record = await first();
+    if (!record) return false;
+    await this.setAside(record, from, error);
+    return true;
+  }
+
+  private loaded(started: number, rows: number): void {
     const elapsedMs = performance.now() - started;
     this.counters = { ...this.counters, loadedRows: this.counters.loadedRows + rows, loads: this.counters.loads + 1, lastLoadMs: elapsedMs, lastLoadRows: rows };
     if (rows >= 1000) this.log.loadRate = rows / (elapsedMs / 1000);
-    return true;
   }
 
   /** Keeps a record ClickHouse refuses as data in `rejected/` (fsynced) and moves the checkpoint past it. */
@@ -152,6 +215,7 @@ export class Loader {
     await syncDir(dir);
     await this.log.advance(record.end, record.rows);
     this.pending = undefined;
+    this.pendingPrepared = undefined;
     this.counters.rejectedRecords++;
     this.onError(new Error(`event log record at ${from} set aside in ${dir} after ${this.failures.count} failed loads: ${String(error)}`));
   }
@@ -243,11 +307,15 @@ export class Loader {
     await this.loop;
     this.log.off('durable', this.onDurable);
     this.running = false;
-    await this.loadAll();
+    try {
+      await this.loadAll();
+    } finally {
+      await this.preparer?.close();
+    }
   }
 
   stats(): LoaderStats {
-    return { ...this.counters };
+    return { ...this.counters, prepare: this.preparer?.mode ?? 'off', workerLoads: this.preparer?.workerLoads ?? 0 };
   }
 }
 

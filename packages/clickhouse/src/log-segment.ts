@@ -76,6 +76,42 @@ export async function scanSegment(
   }
 }
 
+/** A segment as the log knows it: where it starts and how many bytes of it are durable records. */
+export interface SegmentSpan {
+  base: number;
+  size: number;
+}
+
+/**
+ * Reads durable records from global `offset` over `segments`, at least one and then up to `maxRows`
+ * rows, parsed; `end` is where the next read starts. Pure over the files: the loader's worker runs it.
+ */
+export async function readRecords(
+  dir: string,
+  segments: readonly SegmentSpan[],
+  durableEnd: number,
+  offset: number,
+  maxRows: number,
+): Promise<{ records: LogRecord[]; end: number }> {
+  const records: LogRecord[] = [];
+  let position = offset;
+  let rows = 0;
+  for (const segment of segments) {
+    const segmentEnd = segment.base + segment.size;
+    if (segmentEnd <= position) continue;
+    if (rows >= maxRows || position >= durableEnd) break;
+    const limit = Math.min(segmentEnd, durableEnd) - segment.base;
+    const scan = await scanSegment(segmentPath(dir, segment.base), position - segment.base, maxRows - rows, false, limit);
+    for (const record of scan.records) {
+      records.push({ ...record, end: segment.base + record.end });
+      rows += record.rows;
+    }
+    position = segment.base + (scan.records.at(-1)?.end ?? position - segment.base);
+    if (position < segmentEnd) break;
+  }
+  return { records, end: position };
+}
+
 const EMPTY: RowBatch = Object.freeze({ calls: [], spans: [], traces: [], scores: [] }) as RowBatch;
 
 async function readAt(

@@ -13,7 +13,8 @@ import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
 import { metricColumns } from './metric-sql.ts';
 import { Dec, MILLION, ratio, usd } from './money.ts';
-import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { queryAnalysis } from './calls-scope.ts';
+import { CALLS_HOURLY, CALLS_HOURLY_MIX, correctedHours, hourlyUnion } from './hourly-parts.ts';
 import { ZRange } from './params.ts';
 
 export const ZCacheParams = ZRange;
@@ -41,16 +42,23 @@ export interface CacheData {
 
 export async function cacheAnalysis(ctx: AnalysisContext, input: TCacheParams): Promise<CacheData> {
   const params = ZCacheParams.parse(input);
-  const sqlParams = rangeParams(ctx.projectId, params);
+  const sums = hourlyUnion(ctx, params, CALLS_HOURLY, { keys: [], measures: ['cache_read_tokens', 'input_tokens', 'cache_savings_micro'] });
   const [totals] = await queryAnalysis<{ cache_hit_rate: number | null; cache_savings: string }>(
     ctx.ch,
-    `SELECT ${metricColumns(['cache_hit_rate', 'cache_savings'])} FROM ${CALLS_IN_RANGE}`,
-    { tag: 'analyses.cache.totals', params: sqlParams },
+    `SELECT ${metricColumns(['cache_hit_rate', 'cache_savings'], {}, 'hourly')} FROM (${sums.sql})`,
+    { tag: 'analyses.cache.totals', params: sums.params },
   );
   // One pass of sums (no per-call "first of the hour", which costs an argMin per group): per (name,
   // model, hour) the later calls' share of Σ (input − cache read price) is (n − 1)/n of it (exact
   // when a model's price is the same within the hour), the hour pays the write surcharge unless it
   // already wrote to cache, and the savings the calls already got from cache reads are subtracted.
+  // Per hour from calls_hourly_mix, whose minima are exact except in hours where a group took a
+  // correction (0010): those hours are read raw, as are the ragged edges.
+  const groups = hourlyUnion(ctx, params, CALLS_HOURLY_MIX, {
+    keys: ['name', 'model', 'hour'],
+    measures: ['requests', 'prefix_requests', 'min_prefix_tokens', 'min_input_tokens', 'cache_read_tokens', 'input_tokens', 'cache_price_gap', 'cache_saved_micro', 'cache_write_tokens', 'cache_write_premium'],
+    rawHours: await correctedHours(ctx, params),
+  });
   const rows = await queryAnalysis<{ name: string; model: string; requests: string; saving_micro: string; prefix: string; read_tokens: string; input_sum: string }>(
     ctx.ch,
     `SELECT name, model, sum(hour_requests) AS requests,
@@ -58,25 +66,23 @@ export async function cacheAnalysis(ctx: AnalysisContext, input: TCacheParams): 
             sum(hour_read) AS read_tokens, sum(hour_input) AS input_sum,
             prefix * sum(later_diff) - sum(saved) - prefix * sum(write_rate) AS saving_micro
      FROM (
-       WITH toDecimal128(input_price - cache_read_price, 9) AS diff
-       SELECT name, model, toStartOfHour(timestamp) AS hour, count() AS hour_requests,
-              countIf(system_tokens + tool_definition_tokens > 0) AS anatomy_calls,
-              minIf(toUInt64(system_tokens) + tool_definition_tokens, system_tokens + tool_definition_tokens > 0) AS anatomy_min,
-              toUInt64(min(input_tokens)) AS input_min,
+       SELECT name, model, hour, sum(requests) AS hour_requests,
+              sum(prefix_requests) AS anatomy_calls,
+              min(min_prefix_tokens) AS anatomy_min,
+              min(min_input_tokens) AS input_min,
               sum(cache_read_tokens) AS hour_read, sum(input_tokens) AS hour_input,
-              sum(diff) * (hour_requests - 1) / hour_requests AS later_diff,
-              sum(toDecimal128(cache_read_tokens, 0) * diff) AS saved,
-              if(sum(cache_write_tokens) = 0,
-                 sum(toDecimal128(greatest(cache_write_price - input_price, toDecimal64(0, 9)), 9)) / hour_requests,
-                 toDecimal128(0, 9)) AS write_rate
-       FROM ${CALLS_IN_RANGE}
+              sum(cache_price_gap) * (hour_requests - 1) / greatest(hour_requests, 1) AS later_diff,
+              sum(cache_saved_micro) AS saved,
+              if(sum(cache_write_tokens) = 0, sum(cache_write_premium) / greatest(hour_requests, 1), toDecimal128(0, 9)) AS write_rate
+       FROM (${groups.sql})
        GROUP BY name, model, hour
+       HAVING hour_requests > 0
      )
      GROUP BY name, model
      HAVING prefix >= {min_prefix:UInt64} AND requests >= 2 AND saving_micro > 0
      ORDER BY saving_micro DESC, name, model
      LIMIT ${MAX_OPPORTUNITIES}`,
-    { tag: 'analyses.cache.opportunities', params: { ...sqlParams, min_prefix: MIN_CACHEABLE_PREFIX_TOKENS } },
+    { tag: 'analyses.cache.opportunities', params: { ...groups.params, min_prefix: MIN_CACHEABLE_PREFIX_TOKENS } },
   );
   return {
     cache_hit_rate: totals?.cache_hit_rate ?? null,

@@ -10,6 +10,11 @@ export interface AnalysisContext {
    * the model's newest prices stored on this project's calls, then the default catalog.
    */
   pricer?: Pricer;
+  /**
+   * `raw` reads every sum from the deduplicated raw calls instead of the rollups (the tests compare
+   * both); default: the rollups for whole hours.
+   */
+  source?: 'auto' | 'raw';
 }
 
 /** A parameter that is well-formed but cannot be answered, e.g. a `to_model` without a known price. */

@@ -10,14 +10,12 @@
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
 import { Dec, MILLION, ratio, usd } from './money.ts';
-import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { queryAnalysis } from './calls-scope.ts';
+import { CALLS_HOURLY_MIX, hourlyUnion } from './hourly-parts.ts';
 import { ZRange } from './params.ts';
 
 export const ZModelMixParams = ZRange;
 export type TModelMixParams = z.input<typeof ZModelMixParams>;
-
-/** Calls whose stored prices are list prices. */
-const LISTED = `NOT batch AND price_source IN ('catalog', 'project')`;
 
 export type ModelTier = 'small' | 'mid' | 'premium';
 /** Upper bounds (exclusive) of the tiers, USD per 1M tokens blended 3:1. */
@@ -52,17 +50,24 @@ export interface ModelMixData {
 
 export async function modelMix(ctx: AnalysisContext, input: TModelMixParams): Promise<ModelMixData> {
   const params = ZModelMixParams.parse(input);
-  const rows = await queryAnalysis<{ model: string; requests: string; spend: string; tokens: string; listed: string; sum_input_price: string; sum_output_price: string }>(
+  // Whole hours from calls_hourly_mix, ragged edges raw (hourly-parts.ts): the same sums either way.
+  const source = hourlyUnion(ctx, params, CALLS_HOURLY_MIX, {
+    keys: ['model', 'batch'],
+    measures: ['requests', 'cost_total', 'input_tokens', 'output_tokens', 'listed_requests', 'listed_input_price', 'listed_output_price'],
+  });
+  const rows = await queryAnalysis<{ model: string; n_requests: string; spend: string; tokens: string; listed: string; sum_input_price: string; sum_output_price: string }>(
     ctx.ch,
-    `SELECT model, count() AS requests, sum(cost_total) AS spend, sum(toUInt64(input_tokens) + output_tokens) AS tokens,
-            countIf(${LISTED}) AS listed,
-            sumIf(toDecimal128(input_price, 9), ${LISTED}) AS sum_input_price,
-            sumIf(toDecimal128(output_price, 9), ${LISTED}) AS sum_output_price
-     FROM ${CALLS_IN_RANGE}
-     GROUP BY model ORDER BY spend DESC, requests DESC, model`,
-    { tag: 'analyses.model_mix', params: rangeParams(ctx.projectId, params) },
+    // Listed prices count only outside batch calls (their stored prices are the discounted ones).
+    `SELECT model, sum(requests) AS n_requests, sum(cost_total) AS spend,
+            sum(input_tokens + output_tokens) AS tokens,
+            sumIf(listed_requests, NOT batch) AS listed,
+            sumIf(listed_input_price, NOT batch) AS sum_input_price,
+            sumIf(listed_output_price, NOT batch) AS sum_output_price
+     FROM (${source.sql})
+     GROUP BY model HAVING n_requests > 0 ORDER BY spend DESC, n_requests DESC, model`,
+    { tag: 'analyses.model_mix', params: source.params },
   );
-  const totalRequests = rows.reduce((sum, r) => sum.plus(r.requests), new Dec(0));
+  const totalRequests = rows.reduce((sum, r) => sum.plus(r.n_requests), new Dec(0));
   const totalSpend = rows.reduce((sum, r) => sum.plus(r.spend), new Dec(0));
   const totalTokens = rows.reduce((sum, r) => sum.plus(r.tokens), new Dec(0));
   const perMillion = (spend: Dec | string, tokens: Dec | string): Dec | null => (new Dec(tokens).isZero() ? null : new Dec(spend).div(tokens).times(MILLION));
@@ -78,9 +83,9 @@ export async function modelMix(ctx: AnalysisContext, input: TModelMixParams): Pr
       const basis = list !== null && !list.isZero() ? list : observed;
       return {
         model: row.model,
-        requests: Number(row.requests),
+        requests: Number(row.n_requests),
         spend: usd(row.spend),
-        request_share: ratio(row.requests, totalRequests),
+        request_share: ratio(row.n_requests, totalRequests),
         spend_share: ratio(row.spend, totalSpend),
         tier: tierOf(basis),
         list_price_blended: list === null || list.isZero() ? null : usd(list),

@@ -28,7 +28,12 @@ function fromPricer(pricer: Pricer, model: string, atMs: number, source: ModelRa
   };
 }
 
-/** The newest non-batch prices this project's calls of `model` were charged before `atMs` (they include its own price book). */
+/**
+ * The newest non-batch prices this project's calls of `model` were charged before `atMs` (they include
+ * its own price book). calls_hourly_mix names the last two hours up to `atMs` that hold such a call
+ * (exact counts: signed sums), so only those hours of raw calls are read: the later one may hold
+ * calls only after `atMs`, and then the earlier one has the answer.
+ */
 async function fromStoredCalls(ctx: AnalysisContext, model: string, atMs: number): Promise<ModelRates | null> {
   const rows = await queryAnalysis<{ in_price: string; out_price: string; read_price: string; write_price: string }>(
     ctx.ch,
@@ -36,6 +41,12 @@ async function fromStoredCalls(ctx: AnalysisContext, model: string, atMs: number
      FROM calls FINAL
      WHERE project_id = {projectId:String} AND model = {model:String} AND NOT batch
        AND price_source IN ('catalog', 'project') AND timestamp < fromUnixTimestamp64Milli({at:Int64}, 'UTC')
+       AND toStartOfHour(timestamp) IN (
+         SELECT hour FROM calls_hourly_mix
+         WHERE project_id = {projectId:String} AND model = {model:String} AND NOT batch
+           AND hour <= toStartOfHour(fromUnixTimestamp64Milli({at:Int64}, 'UTC'))
+         GROUP BY hour HAVING sum(listed_requests) > 0
+         ORDER BY hour DESC LIMIT 2)
      ORDER BY timestamp DESC LIMIT 1`,
     { tag: 'analyses.what_if.stored_prices', params: { projectId: ctx.projectId, model, at: atMs } },
   );

@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
 import { metricColumns } from './metric-sql.ts';
-import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { queryAnalysis } from './calls-scope.ts';
+import { CALLS_HOURLY, hourlyUnion } from './hourly-parts.ts';
 import { fromBeforeTo, rangeShape } from './params.ts';
 
 const GROUP_KEYS = ['name', 'model'] as const;
@@ -56,37 +57,41 @@ export interface PromptAnatomyData {
   context_overhead_by_day: { day: string; context_overhead: number | null }[];
 }
 
-type SumRow = Record<`sum_${(typeof PARTS)[number] | 'input_tokens'}` | 'requests', string> & Partial<Record<GroupKey, string>> & { context_overhead: number | null };
+type SumRow = Record<`sum_${(typeof PARTS)[number] | 'input_tokens' | 'requests'}`, string> & Partial<Record<GroupKey, string>> & { context_overhead: number | null };
 
+const MEASURES = ['requests', ...PARTS.filter((part) => part !== 'user_input_tokens'), 'input_tokens', 'anatomy_input_tokens', 'anatomy_output_tokens', 'anatomy_user_input_tokens'];
+
+// Over rows of calls_hourly's shape (whole hours from the rollup, ragged edges raw: hourly-parts.ts).
 // Aliases are prefixed: an alias equal to a column name would shadow it inside the metric's aggregates.
-const SUMS = `count() AS requests,
-  ${PARTS.map((part) => `sum(${part === 'user_input_tokens' ? 'ifNull(user_input_tokens, 0)' : part}) AS sum_${part}`).join(',\n  ')},
+const SUMS = `sum(requests) AS sum_requests,
+  ${PARTS.map((part) => `sum(${part === 'user_input_tokens' ? 'anatomy_user_input_tokens' : part}) AS sum_${part}`).join(',\n  ')},
   sum(input_tokens) AS sum_input_tokens,
-  ${metricColumns(['context_overhead'])}`;
+  ${metricColumns(['context_overhead'], {}, 'hourly')}`;
 
 export async function promptAnatomy(ctx: AnalysisContext, input: TPromptAnatomyParams): Promise<PromptAnatomyData> {
   const params = ZPromptAnatomyParams.parse(input);
   const keys = params.group_by;
-  const sqlParams = rangeParams(ctx.projectId, params);
+  const parts = hourlyUnion(ctx, params, CALLS_HOURLY, { keys, measures: MEASURES });
   const groupSql = keys.length ? `GROUP BY ${keys.join(', ')} ORDER BY sum_input_tokens DESC, ${keys.join(', ')}` : '';
   const rows = await queryAnalysis<SumRow>(
     ctx.ch,
-    `SELECT ${keys.map((key) => `${key}, `).join('')}${SUMS} FROM ${CALLS_IN_RANGE} ${groupSql}`,
-    { tag: 'analyses.prompt_anatomy.groups', params: sqlParams },
+    `SELECT ${keys.map((key) => `${key}, `).join('')}${SUMS} FROM (${parts.sql}) ${keys.length ? `${groupSql.replace('ORDER BY', 'HAVING sum_requests > 0 ORDER BY')}` : ''}`,
+    { tag: 'analyses.prompt_anatomy.groups', params: parts.params },
   );
+  const hours = hourlyUnion(ctx, params, CALLS_HOURLY, { keys: ['hour'], measures: ['anatomy_input_tokens', 'anatomy_output_tokens', 'anatomy_user_input_tokens', 'requests'] });
   const days = await queryAnalysis<{ day: string; context_overhead: number | null }>(
     ctx.ch,
-    `SELECT toString(toDate(timestamp)) AS day, ${metricColumns(['context_overhead'])}
-     FROM ${CALLS_IN_RANGE} GROUP BY day ORDER BY day`,
-    { tag: 'analyses.prompt_anatomy.by_day', params: sqlParams },
+    `SELECT toString(toDate(hour)) AS day, ${metricColumns(['context_overhead'], {}, 'hourly')}
+     FROM (${hours.sql}) GROUP BY day HAVING sum(requests) > 0 ORDER BY day`,
+    { tag: 'analyses.prompt_anatomy.by_day', params: hours.params },
   );
   const groups = rows
-    .filter((row) => Number(row.requests) > 0)
+    .filter((row) => Number(row.sum_requests) > 0)
     .map((row) => {
       const group: PromptAnatomyGroup = {
         ...(keys.includes('name') ? { name: row.name ?? '' } : {}),
         ...(keys.includes('model') ? { model: row.model ?? '' } : {}),
-        requests: Number(row.requests),
+        requests: Number(row.sum_requests),
         system_tokens: Number(row.sum_system_tokens),
         tool_definition_tokens: Number(row.sum_tool_definition_tokens),
         retrieval_tokens: Number(row.sum_retrieval_tokens),

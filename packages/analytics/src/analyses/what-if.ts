@@ -13,6 +13,7 @@ import { cachingSavingsSql } from './cache-savings-sql.ts';
 import { AnalysisParameterError, type AnalysisContext } from './context.ts';
 import { Dec, MILLION, roundUsd, usd, ZERO } from './money.ts';
 import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { CALLS_HOURLY_MIX, hourlyUnion } from './hourly-parts.ts';
 import { fromBeforeTo, rangeShape } from './params.ts';
 import { batchFactor, modelRates } from './pricer.ts';
 
@@ -50,6 +51,7 @@ export interface WhatIfData {
 }
 
 type Params = ReturnType<typeof rangeParams>;
+type Range = { from: number; to: number };
 type Scenario = z.output<typeof ZWhatIfBody>['scenario'];
 
 /** The change of spend (scenario − baseline, unrounded) and the calls it touches. */
@@ -58,17 +60,22 @@ interface Delta {
   requests: number;
 }
 
-async function routeDelta(ctx: AnalysisContext, params: Params, route: NonNullable<Scenario['route']>, atMs: number): Promise<Delta> {
+async function routeDelta(ctx: AnalysisContext, range: Range, route: NonNullable<Scenario['route']>, atMs: number): Promise<Delta> {
   const rates = await modelRates(ctx, route.to_model, atMs);
   if (!rates) throw new AnalysisParameterError('scenario.route.to_model', `no price is known for model ${route.to_model}`);
-  const rows = await queryAnalysis<{ batch: boolean | number; requests: string; spend: string; uncached: string; out_tokens: string; read_tokens: string; write_tokens: string }>(
+  const source = hourlyUnion(ctx, range, CALLS_HOURLY_MIX, {
+    keys: ['batch'],
+    measures: ['requests', 'cost_total', 'uncached_input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens'],
+    where: `model = {from_model:String}${route.name !== undefined ? ' AND name = {name:String}' : ''}`,
+  });
+  const rows = await queryAnalysis<{ batch: boolean | number; n_requests: string; spend: string; uncached: string; out_tokens: string; read_tokens: string; write_tokens: string }>(
     ctx.ch,
-    `SELECT batch, count() AS requests, sum(cost_total) AS spend,
-            sum(toUInt64(greatest(toInt64(input_tokens) - cache_read_tokens - cache_write_tokens, 0))) AS uncached,
-            sum(output_tokens) AS out_tokens, sum(cache_read_tokens) AS read_tokens, sum(cache_write_tokens) AS write_tokens
-     FROM ${CALLS_IN_RANGE} AND model = {from_model:String} ${route.name !== undefined ? 'AND name = {name:String}' : ''}
-     GROUP BY batch`,
-    { tag: 'analyses.what_if.route', params: { ...params, from_model: route.from_model, name: route.name ?? '' } },
+    `SELECT batch, sum(requests) AS n_requests, sum(cost_total) AS spend,
+            sum(uncached_input_tokens) AS uncached, sum(output_tokens) AS out_tokens,
+            sum(cache_read_tokens) AS read_tokens, sum(cache_write_tokens) AS write_tokens
+     FROM (${source.sql})
+     GROUP BY batch HAVING n_requests > 0`,
+    { tag: 'analyses.what_if.route', params: { ...source.params, from_model: route.from_model, name: route.name ?? '' } },
   );
   let delta = ZERO;
   let requests = 0;
@@ -76,20 +83,26 @@ async function routeDelta(ctx: AnalysisContext, params: Params, route: NonNullab
     const listCost = rates.input.times(row.uncached).plus(rates.output.times(row.out_tokens)).plus(rates.cacheRead.times(row.read_tokens)).plus(rates.cacheWrite.times(row.write_tokens)).div(MILLION);
     const repriced = row.batch === true || row.batch === 1 ? listCost.times(batchFactor(ctx, route.to_model, atMs)) : listCost;
     delta = delta.plus(repriced.minus(row.spend));
-    requests += Number(row.requests);
+    requests += Number(row.n_requests);
   }
   return { delta: delta.times(new Dec(String(route.share))), requests };
 }
 
-async function batchDelta(ctx: AnalysisContext, params: Params, names: string[], atMs: number): Promise<Delta> {
-  const rows = await queryAnalysis<{ model: string; requests: string; spend: string }>(
+async function batchDelta(ctx: AnalysisContext, range: Range, names: string[], atMs: number): Promise<Delta> {
+  const source = hourlyUnion(ctx, range, CALLS_HOURLY_MIX, {
+    keys: ['model'],
+    measures: ['requests', 'cost_total'],
+    where: 'NOT batch AND has({names:Array(String)}, name)',
+  });
+  const rows = await queryAnalysis<{ model: string; n_requests: string; spend: string }>(
     ctx.ch,
-    `SELECT model, count() AS requests, sum(cost_total) AS spend FROM ${CALLS_IN_RANGE} AND NOT batch AND has({names:Array(String)}, name) GROUP BY model`,
-    { tag: 'analyses.what_if.batch', params: { ...params, names } },
+    `SELECT model, sum(requests) AS n_requests, sum(cost_total) AS spend
+     FROM (${source.sql}) GROUP BY model HAVING n_requests > 0`,
+    { tag: 'analyses.what_if.batch', params: { ...source.params, names } },
   );
   let delta = ZERO;
   for (const row of rows) delta = delta.plus(new Dec(row.spend).times(batchFactor(ctx, row.model, atMs).minus(1)));
-  return { delta, requests: rows.reduce((sum, row) => sum + Number(row.requests), 0) };
+  return { delta, requests: rows.reduce((sum, row) => sum + Number(row.n_requests), 0) };
 }
 
 async function cacheDelta(ctx: AnalysisContext, params: Params, cache: NonNullable<Scenario['cache']>): Promise<Delta> {
@@ -105,15 +118,16 @@ async function cacheDelta(ctx: AnalysisContext, params: Params, cache: NonNullab
 export async function whatIf(ctx: AnalysisContext, input: TWhatIfBody): Promise<WhatIfData> {
   const body = ZWhatIfBody.parse(input);
   const params = rangeParams(ctx.projectId, body);
-  const [baseline] = await queryAnalysis<{ spend: string }>(ctx.ch, `SELECT sum(cost_total) AS spend FROM ${CALLS_IN_RANGE}`, {
+  const total = hourlyUnion(ctx, body, CALLS_HOURLY_MIX, { keys: [], measures: ['cost_total'] });
+  const [baseline] = await queryAnalysis<{ spend: string }>(ctx.ch, `SELECT sum(cost_total) AS spend FROM (${total.sql})`, {
     tag: 'analyses.what_if.baseline',
-    params,
+    params: total.params,
   });
   const { scenario } = body;
   const change = scenario.route
-    ? await routeDelta(ctx, params, scenario.route, body.to)
+    ? await routeDelta(ctx, body, scenario.route, body.to)
     : scenario.batch
-      ? await batchDelta(ctx, params, scenario.batch.names, body.to)
+      ? await batchDelta(ctx, body, scenario.batch.names, body.to)
       : await cacheDelta(ctx, params, scenario.cache!);
   const baselineSpend = roundUsd(baseline?.spend ?? '0');
   const scenarioSpend = roundUsd(new Dec(baseline?.spend ?? '0').plus(change.delta));

@@ -1,50 +1,71 @@
 // The base aggregates every metric is computed from, each written once per source that can answer
-// it: over the deduplicated raw calls, and over the rollups (migrations 0004-0006), whose measures
-// are signed sums. A source missing an aggregate cannot serve a metric that needs it.
+// it: over the deduplicated raw calls, and over the rollups (migrations 0004-0006, 0008-0009), whose
+// measures are signed sums. A source missing an aggregate cannot serve a metric that needs it.
 
-export type SourceId = 'raw' | 'hourly' | 'daily_users' | 'daily_sessions';
+export type SourceId = 'raw' | 'hourly' | 'hourly_tags' | 'daily_users' | 'daily_sessions' | 'hourly_traces' | 'daily_latency';
 
 export interface Aggregate {
   raw: string;
   hourly?: string;
+  hourly_tags?: string;
   daily_users?: string;
   daily_sessions?: string;
+  hourly_traces?: string;
+  daily_latency?: string;
 }
 
-const everywhere = (raw: string, rollup: string): Aggregate => ({ raw, hourly: rollup, daily_users: rollup, daily_sessions: rollup });
+const everywhere = (raw: string, rollup: string): Aggregate => ({ raw, hourly: rollup, hourly_tags: rollup, daily_users: rollup, daily_sessions: rollup });
+/** calls_hourly_tags has calls_hourly's measures: an aggregate of one is an aggregate of the other. */
+const hourly = (raw: string, rollup: string, more: Partial<Aggregate> = {}): Aggregate => ({ raw, hourly: rollup, hourly_tags: rollup, ...more });
+
+/**
+ * quantileExactInclusive(level) of duration_ms read off calls_daily_latency's counts, with
+ * ClickHouse's own arithmetic (h = level × (n − 1) + 1, k = ⌊h⌋, x[k−1] + (h − k) × (x[k] − x[k−1]),
+ * 1-based ranks; the ends clamp), so the value is the same Float64 as over the raw durations.
+ * sumMap adds the rows of each duration and sorts by it; x[r] is the first duration whose running
+ * count passes r − 1.
+ */
+function histogramQuantile(level: number): string {
+  const at = (rank: string) => `toFloat64(hist.1[arrayFirstIndex(c -> c >= ${rank}, cum)])`;
+  const value = `if(k >= n, ${at('n')}, if(k < 1, ${at('1')}, ${at('k')} + (h - toFloat64(k)) * (${at('k + 1')} - ${at('k')})))`;
+  // arrayMap over one-element arrays binds names, as a WITH cannot inside one aggregate expression
+  return `arrayMap(hist -> arrayMap(cum -> arrayMap(n -> arrayMap(h -> arrayMap(k -> ${value}, [toUInt64(h)])[1], [${level} * toFloat64(n - 1) + 1])[1], [cum[-1]])[1], [arrayCumSum(hist.2)])[1], [sumMap([duration_ms], [requests])])[1]`;
+}
+
+/** A key row that counts: not the empty key, and calls left in it. */
+const distinctKey = (hash: string): string => `${hash} != sipHash128('') AND requests > 0`;
 
 /** A call's trace: its trace_id, or its own id when it has none. */
 export const TRACE_KEY = "if(trace_id = '', id, trace_id)";
 
 export const AGGREGATES = {
-  requests: everywhere('count()', 'sum(requests)'),
+  requests: { ...everywhere('count()', 'sum(requests)'), hourly_traces: 'sum(requests)', daily_latency: 'sum(requests)' },
   spend: everywhere('sum(cost_total)', 'sum(cost_total)'),
   input_tokens: everywhere('sum(input_tokens)', 'sum(input_tokens)'),
   output_tokens: everywhere('sum(output_tokens)', 'sum(output_tokens)'),
-  reasoning_tokens: { raw: 'sum(reasoning_tokens)', hourly: 'sum(reasoning_tokens)', daily_users: 'sum(reasoning_tokens)' },
-  cache_read_tokens: { raw: 'sum(cache_read_tokens)', hourly: 'sum(cache_read_tokens)', daily_users: 'sum(cache_read_tokens)' },
+  reasoning_tokens: hourly('sum(reasoning_tokens)', 'sum(reasoning_tokens)', { daily_users: 'sum(reasoning_tokens)' }),
+  cache_read_tokens: hourly('sum(cache_read_tokens)', 'sum(cache_read_tokens)', { daily_users: 'sum(cache_read_tokens)' }),
   // USD × 10^6: prices are per 1M tokens; divided once, at the end, so the sum stays exact
-  cache_savings_micro: {
-    raw: 'sum(cache_read_tokens * toDecimal128(input_price - cache_read_price, 9))',
-    hourly: 'sum(cache_savings_micro)',
-  },
-  error_requests: { raw: "countIf(status = 'error')", hourly: 'sum(error_requests)', daily_users: 'sum(error_requests)' },
-  error_spend: { raw: "sumIf(cost_total, status = 'error')", hourly: 'sum(error_cost)', daily_users: 'sum(error_cost)' },
-  batch_spend: { raw: 'sumIf(cost_total, batch)', hourly: 'sum(batch_cost)', daily_users: 'sum(batch_cost)' },
-  anatomy_input_tokens: { raw: 'sumIf(input_tokens, user_input_tokens IS NOT NULL)', hourly: 'sum(anatomy_input_tokens)' },
-  anatomy_output_tokens: { raw: 'sumIf(output_tokens, user_input_tokens IS NOT NULL)', hourly: 'sum(anatomy_output_tokens)' },
-  anatomy_user_input_tokens: { raw: 'sum(ifNull(user_input_tokens, 0))', hourly: 'sum(anatomy_user_input_tokens)' },
-  // the daily rollups answer distinct counts over rows collapsed to one per key (sources.ts): a count
-  users: { raw: "uniqExactIf(user_id, user_id != '')", daily_users: "countIf(user_id != '')" },
-  user_spend: { raw: "sumIf(cost_total, user_id != '')", daily_users: "sumIf(cost_total, user_id != '')" },
-  sessions: { raw: "uniqExactIf(session_id, session_id != '')", daily_sessions: "countIf(session_id != '')" },
-  session_spend: { raw: "sumIf(cost_total, session_id != '')", daily_sessions: "sumIf(cost_total, session_id != '')" },
+  cache_savings_micro: hourly('sum(cache_read_tokens * toDecimal128(input_price - cache_read_price, 9))', 'sum(cache_savings_micro)'),
+  error_requests: hourly("countIf(status = 'error')", 'sum(error_requests)', { daily_users: 'sum(error_requests)' }),
+  error_spend: hourly("sumIf(cost_total, status = 'error')", 'sum(error_cost)', { daily_users: 'sum(error_cost)' }),
+  batch_spend: hourly('sumIf(cost_total, batch)', 'sum(batch_cost)', { daily_users: 'sum(batch_cost)' }),
+  anatomy_input_tokens: hourly('sumIf(input_tokens, user_input_tokens IS NOT NULL)', 'sum(anatomy_input_tokens)'),
+  anatomy_output_tokens: hourly('sumIf(output_tokens, user_input_tokens IS NOT NULL)', 'sum(anatomy_output_tokens)'),
+  anatomy_user_input_tokens: hourly('sum(ifNull(user_input_tokens, 0))', 'sum(anatomy_user_input_tokens)'),
+  // Distinct counts over rollup rows read with FINAL (one row per key and day or hour, sources.ts):
+  // the distinct 128-bit SipHashes of keys whose calls still count, the value uniqExact of the
+  // string counts by. A non-empty key never hashes to the empty string's hash.
+  users: { raw: "uniqExactIf(user_id, user_id != '')", daily_users: `uniqExactIf(reinterpretAsUInt128(user_hash), ${distinctKey('user_hash')})` },
+  user_spend: { raw: "sumIf(cost_total, user_id != '')", daily_users: "sumIf(cost_total, user_hash != sipHash128(''))" },
+  sessions: { raw: "uniqExactIf(session_id, session_id != '')", daily_sessions: `uniqExactIf(reinterpretAsUInt128(session_hash), ${distinctKey('session_hash')})` },
+  session_spend: { raw: "sumIf(cost_total, session_id != '')", daily_sessions: "sumIf(cost_total, session_hash != sipHash128(''))" },
   // a call sent without a trace is a trace of its own (ingestion already defaults trace_id to the id)
-  traces: { raw: `uniqExact(${TRACE_KEY})` },
+  traces: { raw: `uniqExact(${TRACE_KEY})`, hourly_traces: 'uniqExactIf(reinterpretAsUInt128(trace_hash), requests > 0)' },
   // linear interpolation between closest ranks (numpy's default), over the exact values
-  latency_p50: { raw: 'quantileExactInclusive(0.5)(duration_ms)' },
-  latency_p95: { raw: 'quantileExactInclusive(0.95)(duration_ms)' },
-  latency_p99: { raw: 'quantileExactInclusive(0.99)(duration_ms)' },
+  latency_p50: { raw: 'quantileExactInclusive(0.5)(duration_ms)', daily_latency: histogramQuantile(0.5) },
+  latency_p95: { raw: 'quantileExactInclusive(0.95)(duration_ms)', daily_latency: histogramQuantile(0.95) },
+  latency_p99: { raw: 'quantileExactInclusive(0.99)(duration_ms)', daily_latency: histogramQuantile(0.99) },
 } satisfies Record<string, Aggregate>;
 
 export type AggregateName = keyof typeof AGGREGATES;

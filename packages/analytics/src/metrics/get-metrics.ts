@@ -1,11 +1,11 @@
 // getMetrics: any set of metrics over one project and [from, to), optionally grouped and filtered,
-// read where the plan says (plan.ts). One SQL statement: the group's aggregates, and for shares a
-// cross join with the whole range's aggregates (same filters, so a call with two tags is one call).
-import Decimal from 'decimal.js';
+// read where the plan says (plan.ts). One SQL statement: the group's aggregates, one sub-statement
+// per part of the plan joined by group, and for shares a cross join with the whole range's
+// aggregates (same filters, so a call with two tags is one call).
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
 import { groupExpression, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
 import { aggregateSql, SUM_TYPES, TRACE_KEY, type AggregateName } from './aggregates.ts';
-import { neededAggregates, planMetrics, type MetricsPlan } from './plan.ts';
+import { neededAggregates, planParts, type MetricsPlan, type QueryPart } from './plan.ts';
 import { METRICS, type MetricName } from './registry.ts';
 
 export interface MetricsContext {
@@ -42,18 +42,23 @@ export function toRange(query: Pick<MetricsQuery, 'from' | 'to'>): TimeRange {
 function aggregateQuery(
   ctx: MetricsContext,
   plan: MetricsPlan,
-  names: AggregateName[],
+  exported: AggregateName[],
   prefix: 'a_' | 't_',
   filters: Filters,
   groupBy: GroupBy | undefined,
+  joined = false,
 ): SqlFragment {
   const params: Record<string, unknown> = {};
   const union = plan.parts.length > 1;
+  // a grouped union keeps the groups that still hold calls: it needs requests from every branch
+  const names = union && groupBy && !exported.includes('requests') ? [...exported, 'requests' as const] : exported;
   const branches = plan.parts.map(({ source, range }, index) => {
-    const distinct = names.includes('users') || names.includes('sessions');
+    const distinct = names.includes('users') || names.includes('sessions') || names.includes('traces');
     const from = source.from(ctx.projectId, range, filters, union ? `r${index}_` : '', { groupBy, distinct });
     Object.assign(params, from.params);
-    const group = groupBy ? groupExpression(groupBy, source) : undefined;
+    const expression = groupBy ? groupExpression(groupBy, source) : undefined;
+    // parts joined by group agree on one key type (a LowCardinality column, a formatted date)
+    const group = expression && joined ? `CAST(${expression} AS String)` : expression;
     if (groupBy && !group) throw new Error(`metrics: ${source.id} cannot group by ${groupBy}`);
     const aggregates = names.map((name) => {
       const sql = aggregateSql(name, source.id);
@@ -69,7 +74,7 @@ function aggregateQuery(
       : `SELECT ${aggregates.join(', ')} FROM ${from.sql}`;
   });
   if (!union) return { sql: branches[0]!, params };
-  const sums = names.map((name) => `sum(b_${name}) AS ${prefix}${name}`).join(', ');
+  const sums = names.filter((name) => name !== 'requests' || exported.includes(name)).map((name) => `sum(b_${name}) AS ${prefix}${name}`).join(', ');
   const sql = groupBy
     ? `SELECT group_key, ${sums} FROM (${branches.join(' UNION ALL ')}) GROUP BY group_key HAVING sum(b_requests) > 0`
     : `SELECT ${sums} FROM (${branches.join(' UNION ALL ')})`;
@@ -96,26 +101,57 @@ function tracesByGroup(names: AggregateName[], prefix: 'a_' | 't_', from: string
   return group ? `SELECT group_key, ${outer.join(', ')} FROM (${sql}) GROUP BY group_key` : `SELECT ${outer.join(', ')} FROM (${sql})`;
 }
 
+/** Adds a part's parameters; parts of one statement share names only for equal values (project, range, filters). */
+function mergeParams(into: Record<string, unknown>, from: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(from)) {
+    if (name in into && JSON.stringify(into[name]) !== JSON.stringify(value)) throw new Error(`metrics: parameter ${name} differs between parts`);
+    into[name] = value;
+  }
+}
+
+/** The parts' sub-statements side by side: joined by group, or (one row each) crossed. */
+function joinParts(parts: SqlFragment[], alias: string, grouped: boolean, params: Record<string, unknown>): string {
+  return parts
+    .map((part, index) => {
+      mergeParams(params, part.params);
+      const item = `(${part.sql}) AS ${alias}${index}`;
+      if (index === 0) return item;
+      return grouped ? `FULL OUTER JOIN ${item} USING (group_key)` : `CROSS JOIN ${item}`;
+    })
+    .join(' ');
+}
+
 export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}) {
   if (query.metrics.length === 0) throw new Error('getMetrics: ask for at least one metric');
-  const range = toRange(query);
   const filters = query.filters ?? {};
   // a top-N list may order by a metric it does not show: compute it too
   const metrics = [...new Set([...query.metrics, ...(query.order_by ? [query.order_by] : [])])];
-  const plan = planMetrics({ range, metrics, group_by: query.group_by, filters }, options.source);
-  const needs = neededAggregates(metrics);
-  // requests decides which rollup groups still hold calls
-  const groupAggregates = plan.id === 'raw' || needs.group.includes('requests') ? needs.group : [...needs.group, 'requests' as const];
-  const inner = aggregateQuery(ctx, plan, groupAggregates, 'a_', filters, query.group_by);
-  const totals = needs.totals.length > 0 ? aggregateQuery(ctx, plan, needs.totals, 't_', filters, undefined) : undefined;
-
+  const { groupParts, totalParts } = planQuery(query, options);
+  const params: Record<string, unknown> = {};
   const grouped = query.group_by !== undefined;
+  const inner = groupParts.map((part) => aggregateQuery(ctx, part.plan, part.aggregates, 'a_', filters, query.group_by, groupParts.length > 1));
+  const totals = totalParts.map((part) => aggregateQuery(ctx, part.plan, part.aggregates, 't_', filters, undefined));
+  let from = joinParts(inner, 'g', grouped, params);
+  if (totals.length > 0) from += ` CROSS JOIN ${joinParts(totals, 't', false, params)}`;
+
   const columns = [...(grouped ? ['group_key'] : []), ...metrics.map((name) => `${METRICS[name].sql} AS ${name}`)];
   const order = query.order_by ? ` ORDER BY ${query.order_by} DESC${grouped ? ', group_key' : ''}` : grouped ? ' ORDER BY group_key' : '';
   const limit = query.limit !== undefined ? ' LIMIT {limit:UInt32}' : '';
-  const sql = `SELECT ${columns.join(', ')} FROM (${inner.sql}) AS g${totals ? ` CROSS JOIN (${totals.sql}) AS t` : ''}${order}${limit}`;
-  const params = { ...inner.params, ...(totals?.params ?? {}), ...(query.limit !== undefined ? { limit: query.limit } : {}) };
-  return { sql, params, source: plan.id, metrics };
+  if (query.limit !== undefined) params.limit = query.limit;
+  const sql = `SELECT ${columns.join(', ')} FROM ${from}${order}${limit}`;
+  const source = groupParts.map((part) => part.plan.id).join(',');
+  return { sql, params, source, metrics };
+}
+
+/** The parts a query reads: its group aggregates', and its whole-range totals' (shares). */
+export function planQuery(query: MetricsQuery, options: MetricsOptions = {}): { groupParts: QueryPart[]; totalParts: QueryPart[] } {
+  const range = toRange(query);
+  const filters = query.filters ?? {};
+  const metrics = [...new Set([...query.metrics, ...(query.order_by ? [query.order_by] : [])])];
+  const needs = neededAggregates(metrics);
+  const groupParts = planParts({ range, aggregates: needs.group, group_by: query.group_by, filters }, options.source);
+  const totalParts = needs.totals.length > 0 ? planParts({ range, aggregates: needs.totals, filters }, options.source) : [];
+  return { groupParts, totalParts };
 }
 
 /** Counts come back from ClickHouse as quoted 64-bit integers; money stays a decimal string. */
@@ -130,78 +166,19 @@ function convert(name: MetricName, value: unknown): MetricValue {
   }
 }
 
-/** One statement over one plan. */
-async function runStatement(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions): Promise<MetricsRow[]> {
+export async function getMetrics(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}): Promise<{ data: MetricsRow[] }> {
   const built = buildMetricsSql(ctx, query, options);
   const rows = await queryRows<Record<string, unknown>>(ctx.ch, built.sql, {
     tag: `metrics.${built.source}${query.group_by ? `.by_${query.group_by}` : ''}`,
     params: built.params,
-    settings: built.source.includes('raw') ? RAW_SETTINGS : {},
+    // raw calls and the distinct-count rollups are read with FINAL
+    settings: RAW_SETTINGS,
   });
-  return rows.map((row) => {
+  const data = rows.map((row) => {
     const out: MetricsRow = {};
     if (query.group_by) out[query.group_by] = String(row.group_key);
-    for (const name of built.metrics) out[name] = convert(name, row[name]);
+    for (const name of query.metrics) out[name] = convert(name, row[name]);
     return out;
   });
-}
-
-/**
- * The plans a query runs: one, or, when no single source answers every metric and the query would
- * fall to raw calls, one per set of metrics that share their own best source (e.g. users from the
- * daily rollup, cache_savings from the hourly one, latency raw), merged by group.
- */
-export function splitMetrics(query: MetricsQuery, options: MetricsOptions = {}): { source: string; metrics: MetricName[] }[] {
-  const range = toRange(query);
-  const filters = query.filters ?? {};
-  const metrics = [...new Set([...query.metrics, ...(query.order_by ? [query.order_by] : [])])];
-  const plan = (names: MetricName[]) => planMetrics({ range, metrics: names, group_by: query.group_by, filters }, options.source).id;
-  const whole = plan(metrics);
-  if (whole !== 'raw' || options.source === 'raw') return [{ source: whole, metrics }];
-  const bySource = new Map<string, MetricName[]>();
-  for (const name of metrics) {
-    const source = plan([name]);
-    bySource.set(source, [...(bySource.get(source) ?? []), name]);
-  }
-  return [...bySource].flatMap(([source, names]) => {
-    // Distinct traces count faster beside sums only (tracesByGroup): give them a raw statement of their own.
-    const traced = names.filter((name) => tracesBySums(neededAggregates([name]).group));
-    const rest = names.filter((name) => !traced.includes(name));
-    if (source !== 'raw' || traced.length === 0 || rest.length === 0) return [{ source, metrics: names }];
-    return [{ source, metrics: rest }, { source, metrics: traced }];
-  });
-}
-
-function compareValues(a: MetricValue, b: MetricValue): number {
-  if (a === b) return 0;
-  if (a === null) return 1; // nulls last
-  if (b === null) return -1;
-  return typeof a === 'string' && typeof b === 'string' ? new Decimal(b).comparedTo(a) : Number(b) - Number(a);
-}
-
-export async function getMetrics(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}): Promise<{ data: MetricsRow[] }> {
-  const parts = splitMetrics(query, options);
-  if (parts.length === 1) return { data: await runStatement(ctx, query, options) };
-
-  // Merge by group; order and limit once all metrics are known. ClickHouse orders strings by bytes:
-  // compare the same way, so a split answer is ordered as a single statement's would be.
-  const key = query.group_by;
-  const results = [];
-  for (const part of parts) results.push(await runStatement(ctx, { ...query, metrics: part.metrics, order_by: undefined, limit: undefined }, options));
-  const merged = new Map<string, MetricsRow>();
-  for (const rows of results) {
-    for (const row of rows) {
-      const group = key ? String(row[key]) : '';
-      merged.set(group, { ...(merged.get(group) ?? {}), ...row });
-    }
-  }
-  const bytes = (text: string) => Buffer.from(text, 'utf8');
-  let data = [...merged.values()].sort((a, b) => (key ? Buffer.compare(bytes(String(a[key])), bytes(String(b[key]))) : 0));
-  if (query.order_by) {
-    const order = query.order_by;
-    data = data.sort((a, b) => compareValues(a[order] ?? null, b[order] ?? null));
-  }
-  if (query.limit !== undefined) data = data.slice(0, query.limit);
-  const names = [...new Set([...query.metrics, ...(query.order_by ? [query.order_by] : [])])];
-  return { data: data.map((row) => Object.fromEntries([...(key ? [[key, row[key]!]] : []), ...names.map((name) => [name, row[name] ?? null])])) };
+  return { data };
 }

@@ -7,7 +7,10 @@ import type { SourceId } from './aggregates.ts';
 export interface MetricsSource {
   id: SourceId;
   dimensions: DimensionColumns;
+  /** The calls' tags array (raw): filters by tag and groups by each tag. */
   tagsColumn?: string;
+  /** One tag per row (calls_hourly_tags): groups by tag, cannot filter by one. */
+  tagColumn?: string;
   time: TimeColumn;
   /** Bounds must be multiples of this to read the source (0: any). */
   grainMs: number;
@@ -20,7 +23,7 @@ export interface MetricsSource {
 
 export interface SourceShape {
   groupBy?: GroupBy | undefined;
-  /** A distinct count (users, sessions) is asked for. */
+  /** A distinct count (users, sessions, traces) is asked for. */
   distinct: boolean;
 }
 
@@ -54,41 +57,69 @@ export const HOURLY_SOURCE: MetricsSource = {
   },
 };
 
+/** calls_hourly with a tag per row: serves group_by=tag (not a tag filter: one call is a row per tag). */
+export const HOURLY_TAGS_SOURCE: MetricsSource = {
+  id: 'hourly_tags',
+  dimensions: HOURLY_SOURCE.dimensions,
+  tagColumn: 'tag',
+  time: { column: 'hour', grain: 'hour' },
+  grainMs: HOUR_MS,
+  from(projectId, range, filters, prefix) {
+    return tableWhere('calls_hourly_tags', this, projectId, range, filters, prefix);
+  },
+};
+
 /**
- * A daily rollup keyed by one id (user or session). Sums read it as it is. A distinct count
- * collapses the rows of each key (per day only when grouped by day) and skips keys with no requests
- * left (every call moved away), so it is right before SummingMergeTree has merged.
+ * A daily rollup keyed by one id (user or session). Sums read it as it is. A distinct count reads it
+ * with FINAL, which adds up the rows of one (day, key) left in several parts (a call and the -1 of
+ * its older copy, say), so it is right before SummingMergeTree has merged; keys are sorted by day
+ * first, so FINAL merges only the days that new inserts touched. The aggregates then count the
+ * distinct key hashes of rows with requests left (aggregates.ts).
  */
-function dailyBy(id: 'daily_users' | 'daily_sessions', table: string, key: 'user_id' | 'session_id', measures: string[]): MetricsSource {
+function dailyBy(id: 'daily_users' | 'daily_sessions', table: string, key: 'user_id' | 'session_id'): MetricsSource {
   return {
     id,
     dimensions: { [key]: key },
     time: { column: 'day', grain: 'day' },
     grainMs: DAY_MS,
     from(projectId, range, filters, prefix, shape) {
-      const inner = tableWhere(table, this, projectId, range, filters, prefix);
-      if (!shape?.distinct) return inner;
-      // Keys are grouped by their 128-bit SipHash (the one uniqExact counts by), not as strings: 30%
-      // faster at 2M sessions. Each collapsed row is one key (per day when grouped by day), so the
-      // distinct counts over it are plain counts (aggregates.ts).
-      const day = shape.groupBy === 'day' ? 'day, ' : '';
-      const sums = measures.map((m) => `sum(${m}) AS ${m}`).join(', ');
-      return {
-        sql: `(SELECT ${day}any(key_value) AS ${key}, ${sums} FROM (SELECT ${key} AS key_value, * FROM ${inner.sql})
-               GROUP BY ${day}sipHash128(key_value) HAVING requests > 0)`,
-        params: inner.params,
-      };
+      return tableWhere(shape?.distinct ? `${table} FINAL` : table, this, projectId, range, filters, prefix);
     },
   };
 }
 
-export const DAILY_USERS_SOURCE = dailyBy('daily_users', 'calls_daily_users', 'user_id', [
-  'requests', 'error_requests', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'reasoning_tokens', 'cost_total', 'error_cost', 'batch_cost',
-]);
+export const DAILY_USERS_SOURCE = dailyBy('daily_users', 'calls_daily_users', 'user_id');
+export const DAILY_SESSIONS_SOURCE = dailyBy('daily_sessions', 'calls_daily_sessions', 'session_id');
 
-export const DAILY_SESSIONS_SOURCE = dailyBy('daily_sessions', 'calls_daily_sessions', 'session_id', [
-  'requests', 'error_requests', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'reasoning_tokens', 'cost_total', 'error_cost', 'batch_cost',
-]);
+/** Distinct traces per hour (migration 0008), read with FINAL like the daily rollups' distinct counts. */
+export const HOURLY_TRACES_SOURCE: MetricsSource = {
+  id: 'hourly_traces',
+  dimensions: {},
+  time: { column: 'hour', grain: 'hour' },
+  grainMs: HOUR_MS,
+  from(projectId, range, filters, prefix) {
+    return tableWhere('calls_hourly_traces FINAL', this, projectId, range, filters, prefix);
+  },
+};
 
-/** Rollups in the order they are tried; raw answers everything else. */
-export const ROLLUP_SOURCES: MetricsSource[] = [HOURLY_SOURCE, DAILY_USERS_SOURCE, DAILY_SESSIONS_SOURCE];
+/**
+ * Calls per duration and day (migration 0009). Rows are first added up per duration (and day when
+ * grouped by day): a few tens of thousands of rows for the percentile arithmetic instead of one per
+ * day and duration.
+ */
+export const DAILY_LATENCY_SOURCE: MetricsSource = {
+  id: 'daily_latency',
+  dimensions: {},
+  time: { column: 'day', grain: 'day' },
+  grainMs: DAY_MS,
+  from(projectId, range, filters, prefix, shape) {
+    const inner = tableWhere('calls_daily_latency', this, projectId, range, filters, prefix);
+    const day = shape?.groupBy === 'day' ? 'day, ' : '';
+    return { sql: `(SELECT ${day}duration_ms, sum(requests) AS requests FROM ${inner.sql} GROUP BY ${day}duration_ms)`, params: inner.params };
+  },
+};
+
+/** Rollups in the order they are tried (the smallest that serves first); raw answers everything else. */
+export const ROLLUP_SOURCES: MetricsSource[] = [
+  HOURLY_SOURCE, DAILY_USERS_SOURCE, DAILY_SESSIONS_SOURCE, HOURLY_TAGS_SOURCE, DAILY_LATENCY_SOURCE, HOURLY_TRACES_SOURCE,
+];

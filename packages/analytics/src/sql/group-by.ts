@@ -12,7 +12,7 @@ export type TimeColumn = { column: string; grain: 'call' | 'hour' | 'day' };
  */
 export function groupExpression(
   group: GroupBy,
-  source: { dimensions: Partial<Record<string, string>>; time: TimeColumn; tagsColumn?: string | undefined },
+  source: { dimensions: Partial<Record<string, string>>; time: TimeColumn; tagsColumn?: string | undefined; tagColumn?: string | undefined },
 ): string | undefined {
   const { column, grain } = source.time;
   switch (group) {
@@ -24,7 +24,8 @@ export function groupExpression(
         ? `formatDateTime(${column}, '%Y-%m-%dT%H:00:00Z')`
         : `formatDateTime(toStartOfHour(${column}), '%Y-%m-%dT%H:00:00Z')`;
     case 'tag':
-      return source.tagsColumn ? `arrayJoin(if(empty(${source.tagsColumn}), [''], ${source.tagsColumn}))` : undefined;
+      // a rollup with one tag per row (the same arrayJoin, done in its view) reads that column
+      return source.tagsColumn ? `arrayJoin(if(empty(${source.tagsColumn}), [''], ${source.tagsColumn}))` : source.tagColumn;
     default:
       return source.dimensions[group];
   }

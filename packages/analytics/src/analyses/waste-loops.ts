@@ -1,0 +1,106 @@
+// Agent loops of the waste analysis: traces in which one step (call name) runs at least
+// LOOP_MIN_DEPTH times as a first attempt within the range, deepest first (ties: the greater spend,
+// then trace_id). Read from calls_trace_steps (migration 0011), one row per trace once merged, and
+// from the raw calls only for the traces it cannot answer alone:
+//   * a trace whose rows sit in several parts (not merged yet) is merged at query time: those are the
+//     traces with a row outside the table's largest part (every row of the others is in that one part,
+//     where a trace is a single row: parts are written and merged with one row per key);
+//   * a trace whose calls' time span is not inside [from, to) is counted from raw calls in the range
+//     (only traces active at a bound; the span covers every copy ever loaded, so it is never too narrow);
+//   * traces whose deepest step over all their calls is below the loop depth are no loop in any range.
+import { queryRows } from '@margin/clickhouse';
+import { rangeParams as timeParams } from '../sql/index.ts';
+import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import type { AnalysisContext } from './context.ts';
+import { Dec, usd } from './money.ts';
+
+/** Repeats of one step in a trace from which it counts as a loop. */
+export const LOOP_MIN_DEPTH = 5;
+/** At most this many loops are answered, deepest first. */
+export const MAX_LOOPS = 50;
+
+export interface Loop {
+  trace_id: string;
+  name: string;
+  depth: number;
+  spend: number;
+}
+
+interface LoopRow {
+  trace_id: string;
+  step_name: string;
+  depth: string;
+  spend: string;
+}
+
+/** (count, name) of the most repeated step of a `steps` map (ties: the greater name). */
+const TOP_STEP = 'arrayReverseSort(arrayFilter(x -> x.1 > 0, arrayZip(mapValues(steps), mapKeys(steps))))[1]';
+
+export async function agentLoops(ctx: AnalysisContext, range: { from: number; to: number }): Promise<Loop[]> {
+  const rows = ctx.source === 'raw' ? await rawLoops(ctx, range) : await rollupLoops(ctx, range);
+  return rows.map((row) => ({ trace_id: row.trace_id, name: row.step_name, depth: Number(row.depth), spend: usd(row.spend) }));
+}
+
+async function rollupLoops(ctx: AnalysisContext, range: { from: number; to: number }): Promise<LoopRow[]> {
+  const [largest] = await queryRows<{ part: string }>(
+    ctx.ch,
+    `SELECT name AS part FROM system.parts
+     WHERE database = currentDatabase() AND table = 'calls_trace_steps' AND active
+     ORDER BY rows DESC, name LIMIT 1`,
+    { tag: 'analyses.waste.loops_part' },
+  );
+  if (!largest) return [];
+  const params = { projectId: ctx.projectId, part: largest.part, min_depth: LOOP_MIN_DEPTH, ...timeParams({ fromMs: range.from, toMs: range.to }) };
+  const inside = `min_ts >= {from:DateTime64(3, 'UTC')} AND max_ts < {to:DateTime64(3, 'UTC')}`;
+  const traces = `
+    WITH unmerged AS (SELECT DISTINCT trace_id FROM calls_trace_steps WHERE project_id = {projectId:String} AND _part != {part:String})
+    SELECT trace_id, steps, cost_total, min_ts, max_ts FROM (
+      SELECT trace_id, steps, cost_total, min_timestamp AS min_ts, max_timestamp AS max_ts FROM calls_trace_steps
+      WHERE project_id = {projectId:String} AND _part = {part:String} AND arrayMax(mapValues(steps)) >= {min_depth:Int64}
+        AND trace_id NOT IN unmerged
+      UNION ALL
+      SELECT trace_id, sumMap(steps) AS steps, sum(cost_total) AS cost_total, min(min_timestamp) AS min_ts, max(max_timestamp) AS max_ts
+      FROM calls_trace_steps WHERE project_id = {projectId:String} AND trace_id IN unmerged
+      GROUP BY trace_id
+    )
+    WHERE arrayMax(mapValues(steps)) >= {min_depth:Int64} AND max_ts >= {from:DateTime64(3, 'UTC')} AND min_ts < {to:DateTime64(3, 'UTC')}`;
+  const whole = await queryRows<LoopRow>(
+    ctx.ch,
+    `SELECT trace_id, ${TOP_STEP} AS top, top.1 AS depth, top.2 AS step_name, cost_total AS spend
+     FROM (${traces}) WHERE ${inside}
+     ORDER BY depth DESC, spend DESC, trace_id LIMIT ${MAX_LOOPS}`,
+    { tag: 'analyses.waste.loops', params },
+  );
+  const edge = await queryRows<{ trace_id: string }>(ctx.ch, `SELECT trace_id FROM (${traces}) WHERE NOT (${inside})`, {
+    tag: 'analyses.waste.loops_edge',
+    params,
+  });
+  if (!edge.length) return whole;
+  const counted = await rawLoops(ctx, range, edge.map((row) => row.trace_id));
+  return [...whole, ...counted]
+    .sort((a, b) => Number(b.depth) - Number(a.depth) || new Dec(b.spend).comparedTo(a.spend) || (a.trace_id < b.trace_id ? -1 : a.trace_id > b.trace_id ? 1 : 0))
+    .slice(0, MAX_LOOPS);
+}
+
+/** The loops over raw calls, of the given traces only (through the trace-key bloom filter of 0007) or of all. */
+async function rawLoops(ctx: AnalysisContext, range: { from: number; to: number }, traceIds?: string[]): Promise<LoopRow[]> {
+  const only = traceIds ? 'AND if(empty(trace_id), id, trace_id) IN {trace_ids:Array(String)}' : '';
+  return queryAnalysis<LoopRow>(
+    ctx.ch,
+    // One GROUP BY trace_id: each long enough trace's first-attempt step names, then the most
+    // repeated one (ties: the greater name).
+    `SELECT trace_id, arrayReverseSort(arrayMap(step -> (countEqual(steps, step), step), arrayDistinct(steps)))[1] AS top,
+            top.1 AS depth, top.2 AS step_name, spend
+     FROM (
+       SELECT trace_id, groupArrayIf(name, attempt <= 1) AS steps, sum(cost_total) AS spend
+       FROM ${CALLS_IN_RANGE} AND trace_id != '' ${only}
+       GROUP BY trace_id
+       HAVING length(steps) >= {min_depth:UInt64}
+     )
+     WHERE depth >= {min_depth:UInt64}
+     ORDER BY depth DESC, spend DESC, trace_id
+     LIMIT ${MAX_LOOPS}`,
+    { tag: 'analyses.waste.loops_raw', params: { ...rangeParams(ctx.projectId, range), min_depth: LOOP_MIN_DEPTH, trace_ids: traceIds ?? [] } },
+  );
+}
+

@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
+import type { CallRow } from '@margin/core';
+import { cacheAnalysis, modelMix, promptAnatomy, waste, whatIf, type AnalysisContext } from '../src/analyses/index.ts';
+import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
+
+// The analyses read whole hours from the rollups (calls_hourly, calls_hourly_mix) and must answer
+// exactly what they answer over the deduplicated raw calls, with resent and changed ids loaded through
+// the real loader (+1 and -1 rows in calls_delta) and the rollups left unmerged.
+const ROLLUPS = ['calls_hourly', 'calls_hourly_mix', 'calls_trace_steps'];
+
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rnd = random(11);
+const pick = <T,>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
+const int = (max: number): number => Math.floor(rnd() * max);
+const usd = (): string => `${int(3)}.${String(int(1e12)).padStart(12, '0')}`;
+
+const MODELS = [
+  { provider: 'openai', model: 'gpt-4o-mini', input_price: '0.15', output_price: '0.6', cache_read_price: '0.075', cache_write_price: '0.15' },
+  { provider: 'openai', model: 'gpt-4o', input_price: '2.5', output_price: '10', cache_read_price: '1.25', cache_write_price: '2.5' },
+  { provider: 'anthropic', model: 'claude-3-5-sonnet', input_price: '3', output_price: '15', cache_read_price: '0.3', cache_write_price: '3.75' },
+] as const;
+const NAMES = ['chat', 'summarize', 'screening.rubric'];
+
+function randomValues(): Partial<CallRow> {
+  const input = 1000 + int(4000);
+  const system = rnd() < 0.3 ? 0 : 1024 + int(600);
+  return {
+    timestamp: at(1, 0) + int(2 * 24 * 60) * 60_000 + int(60_000),
+    ...pick(MODELS),
+    name: pick(NAMES),
+    status: rnd() < 0.2 ? 'error' : 'ok',
+    attempt: rnd() < 0.15 ? 2 : 1,
+    batch: rnd() < 0.2,
+    price_source: pick(['catalog', 'catalog', 'project', 'client', 'unknown'] as const),
+    input_tokens: input,
+    output_tokens: int(800),
+    // now and then more cache tokens than input: the re-priced uncached part is clamped at 0
+    cache_read_tokens: rnd() < 0.5 ? 0 : int(input + 300),
+    cache_write_tokens: rnd() < 0.8 ? 0 : int(500),
+    system_tokens: system,
+    tool_definition_tokens: system ? int(200) : 0,
+    retrieval_tokens: int(300),
+    history_tokens: int(300),
+    user_input_tokens: rnd() < 0.4 ? null : int(200),
+    cost_total: usd(),
+  };
+}
+
+describe('analyses from rollups equal the same analyses over raw calls, with resent and changed ids', () => {
+  let ch: ClickHouse;
+  const auto = (): AnalysisContext => ({ ch, projectId: 'p1' });
+  const raw = (): AnalysisContext => ({ ch, projectId: 'p1', source: 'raw' });
+  beforeAll(async () => {
+    ch = await freshClickHouse('analyses-rollup');
+    for (const table of ROLLUPS) await command(ch, `SYSTEM STOP MERGES ${table}`, { tag: 'test' });
+    const first = Array.from({ length: 500 }, (_, i) => call({ id: `id-${i}`, trace_id: `t-${i % 60}`, ...randomValues() }));
+    // The smallest input and prefix of one hour, later changed to large ones: a stale minimum in the rollup.
+    const probe = { name: 'probe', ...MODELS[1], cache_read_tokens: 0, cache_write_tokens: 0, tool_definition_tokens: 0 };
+    const smallest = call({ id: 'smallest', ...randomValues(), ...probe, timestamp: at(1, 10, 5), input_tokens: 1100, system_tokens: 1030 });
+    const neighbour = call({ id: 'neighbour', ...randomValues(), ...probe, timestamp: at(1, 10, 7), input_tokens: 3000, system_tokens: 1300 });
+    // Agent traces: 4 to 9 first attempts of one step within minutes (loops from 5), some at a range bound.
+    const agents = Array.from({ length: 24 }, (_, t) => {
+      const start = at(1, 0) + ((t * 7919) % (2 * 24 * 60)) * 60_000 + (t % 3 === 0 ? 17 * 60_000 : 0);
+      return Array.from({ length: 4 + (t % 6) + 1 }, (_, k) =>
+        call({ id: `agent-${t}-${k}`, ...randomValues(), trace_id: `agent-${t}`, name: k === 0 ? 'agent.plan' : 'agent.step', attempt: k % 4 === 3 ? 2 : 1, timestamp: start + k * 20_000 }),
+      );
+    }).flat();
+    await insertCalls(ch, [...first, ...agents, smallest, neighbour, call({ id: 'other', project_id: 'p2', ...randomValues() })]);
+    let version = Date.now();
+    const second = [
+      ...first.slice(0, 50), // the same copies again: a replay
+      ...first.slice(50, 100).map((c) => call({ ...c, ...randomValues(), id: c.id, version: ++version })), // changed, often another hour or day
+      ...first.slice(100, 120).map((c) => call({ ...c, cost_total: usd(), timestamp: c.timestamp + 3_600_000, id: c.id, version: ++version })), // the next hour
+      ...first.slice(120, 140).map((c) => call({ ...c, id: c.id, version: ++version })), // newer copy, same values
+      ...first.slice(140, 150).map((c) => ({ ...c, version: c.version - 1, cost_total: '99' })), // older copy: ignored
+      call({ ...smallest, input_tokens: 4900, system_tokens: 1500, version: ++version }),
+      // agent calls retried, renamed, moved to another trace, or to another hour
+      ...agents.filter((_, i) => i % 5 === 1).map((c, i) => call({ ...c, version: ++version, ...[{ attempt: 2 }, { name: 'agent.other' }, { trace_id: 'agent-3' }, { timestamp: c.timestamp + 3_600_000 }][i % 4] })),
+    ];
+    await insertCalls(ch, second);
+    await insertCalls(ch, [
+      ...second.slice(50, 70).map((c) => call({ ...c, ...randomValues(), id: c.id, version: c.version + 10_000 })),
+      call({ id: 'twice', ...randomValues(), version: ++version + 50_000 }),
+      call({ id: 'twice', ...randomValues(), version: ++version + 60_000 }),
+    ]);
+  });
+  afterAll(async () => {
+    await ch.close();
+  });
+
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const ranges = [
+    { label: 'whole hours', range: { from: iso(at(1, 0)), to: iso(at(3, 0)) } },
+    { label: 'ragged both ends', range: { from: iso(at(1, 5, 17) + 1), to: iso(at(2, 17, 42)) } },
+    { label: 'within one hour', range: { from: iso(at(1, 10, 1)), to: iso(at(1, 10, 40)) } },
+  ];
+
+  it('holds -1 corrections and a corrected hour in calls_hourly_mix, so the comparisons test them', async () => {
+    const [row] = await queryRows<{ negative: string; corrected: string }>(
+      ch,
+      'SELECT countIf(requests < 0) AS negative, countIf(corrections > 0) AS corrected FROM calls_hourly_mix',
+      { tag: 'test' },
+    );
+    expect(Number(row!.negative)).toBeGreaterThan(0);
+    expect(Number(row!.corrected)).toBeGreaterThan(0);
+    // calls_trace_steps unmerged: traces with rows in several parts, and -1 rows
+    const [steps] = await queryRows<{ parts: string; negative: string }>(
+      ch,
+      "SELECT uniqExact(_part) AS parts, countIf(arrayMin(mapValues(steps)) < 0 OR requests < 0) AS negative FROM calls_trace_steps WHERE project_id = 'p1'",
+      { tag: 'test' },
+    );
+    expect(Number(steps!.parts)).toBeGreaterThan(1);
+    expect(Number(steps!.negative)).toBeGreaterThan(0);
+  });
+
+  for (const { label, range } of ranges) {
+    it(`model-mix, ${label}`, async () => {
+      const fromRollup = await modelMix(auto(), range);
+      expect(fromRollup.models.length).toBeGreaterThan(0);
+      expect(fromRollup).toEqual(await modelMix(raw(), range));
+    });
+
+    for (const group_by of [undefined, 'name', 'model', 'name,model']) {
+      it(`prompt-anatomy by ${group_by ?? 'nothing'}, ${label}`, async () => {
+        const params = { ...range, ...(group_by ? { group_by } : {}) };
+        const fromRollup = await promptAnatomy(auto(), params);
+        expect(fromRollup.groups.length).toBeGreaterThan(0);
+        expect(fromRollup).toEqual(await promptAnatomy(raw(), params));
+      });
+    }
+
+    it(`cache, ${label}`, async () => {
+      const fromRollup = await cacheAnalysis(auto(), range);
+      expect(fromRollup).toEqual(await cacheAnalysis(raw(), range));
+    });
+
+    it(`waste, ${label}`, async () => {
+      const fromRollup = await waste(auto(), range);
+      expect(fromRollup.failed_requests + fromRollup.retry_requests).toBeGreaterThan(0);
+      if (label !== 'within one hour') expect(fromRollup.loops.length).toBeGreaterThan(0);
+      expect(fromRollup).toEqual(await waste(raw(), range));
+    });
+
+    const scenarios = [
+      { route: { name: 'chat', from_model: 'gpt-4o', to_model: 'gpt-4o-mini', share: 0.3 } },
+      { route: { from_model: 'claude-3-5-sonnet', to_model: 'gpt-4o', share: 1 } },
+      { batch: { names: ['chat', 'summarize'] } },
+      { cache: { name: 'screening.rubric', prefix_tokens: 1200 } },
+    ];
+    for (const scenario of scenarios) {
+      it(`what-if ${Object.keys(scenario)[0]} ${JSON.stringify(Object.values(scenario)[0])}, ${label}`, async () => {
+        const fromRollup = await whatIf(auto(), { ...range, scenario });
+        expect(fromRollup.matching_requests).toBeGreaterThan(0);
+        expect(fromRollup).toEqual(await whatIf(raw(), { ...range, scenario }));
+      });
+    }
+  }
+
+  it('cache opportunities see the changed copy, not the stale smallest one', async () => {
+    const range = { from: new Date(at(1, 10)).toISOString(), to: new Date(at(1, 11)).toISOString() };
+    const [row] = await queryRows<{ min_input: string }>(
+      ch,
+      "SELECT min(min_input_tokens) AS min_input FROM calls_hourly_mix WHERE project_id = 'p1' AND hour = toDateTime('2026-01-01 10:00:00', 'UTC') AND name = 'probe'",
+      { tag: 'test' },
+    );
+    expect(Number(row!.min_input)).toBe(1100); // the rollup keeps the replaced copy's minimum ...
+    const data = await cacheAnalysis(auto(), range); // ... the analysis does not use it
+    expect(data.opportunities.find((o) => o.name === 'probe')).toMatchObject({ requests: 2, repeated_prefix_tokens: 1300 });
+    expect(data).toEqual(await cacheAnalysis(raw(), range));
+  });
+
+  it('gives the same answers once every table is merged', async () => {
+    const { range } = ranges[0]!;
+    const before = await modelMix(auto(), range);
+    for (const table of ['calls', ...ROLLUPS]) {
+      if (table !== 'calls') await command(ch, `SYSTEM START MERGES ${table}`, { tag: 'test' });
+      await command(ch, `OPTIMIZE TABLE ${table} FINAL`, { tag: 'test' });
+    }
+    expect(await modelMix(auto(), range)).toEqual(before);
+    for (const { range: r } of ranges) expect(await waste(auto(), r)).toEqual(await waste(raw(), r));
+    expect(await cacheAnalysis(auto(), range)).toEqual(await cacheAnalysis(raw(), range));
+  });
+});

@@ -1,0 +1,52 @@
+// Loads a PreparedLoad (load-prepare.ts): the resent-id plan from its flat keys, then inserts of its
+// pre-encoded bodies as raw bytes. Same statements, same order and same plan as loadBatch on rows;
+// this thread only joins lines when some calls are not inserted (resent ids).
+import type { ClickHouse } from './client.ts';
+import { findCopies, planAgainst, runCallsPlan, type CallKey, type CallsPlan } from './calls-upsert.ts';
+import type { PreparedCalls, PreparedLoad } from './load-prepare.ts';
+import { CALL_COLUMNS, SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS } from './table-columns.ts';
+
+/** A prepared call's key and its line in the prepared body. */
+export type IndexedKey = CallKey & { line: number };
+export type PreparedPlan = CallsPlan<IndexedKey> & { all: boolean };
+
+/** The plan for prepared calls; `all` when no id was seen before (then no keys are built here). */
+export async function planPrepared(ch: ClickHouse, calls: PreparedCalls): Promise<PreparedPlan> {
+  const existing = await findCopies(ch, calls.projects, calls.idChunks);
+  if (existing.size === 0) return { inserts: [], corrections: [], stale: [], done: { corrections: false, inserts: false, stale: false }, all: true };
+  const ids = calls.idChunks.flatMap((chunk) => JSON.parse(chunk) as string[]);
+  const body = bytes(calls.body);
+  const keys: IndexedKey[] = ids.map((id, line) => {
+    const project_id = calls.projects[calls.projectIndex[line]!]!;
+    const key = { project_id, id, version: calls.versions[line]!, timestamp: calls.timestamps[line]!, line };
+    // Only a call with a copy already in calls needs its sorting key: read it from its line, rarely.
+    if (!existing.has(`${project_id}\u0000${id}`)) return { ...key, user_id: '', session_id: '', trace_id: '' };
+    const values = JSON.parse(lineOf(body, calls, line).toString('utf8')) as unknown[];
+    return { ...key, user_id: values[USER] as string, session_id: values[SESSION] as string, trace_id: values[TRACE] as string };
+  });
+  return { ...(await planAgainst(ch, keys, existing)), all: false };
+}
+
+/** Calls (plan first: corrections, inserts, stale copies), then spans, traces and scores. */
+export async function loadPrepared(ch: ClickHouse, load: PreparedLoad, plan: PreparedPlan): Promise<void> {
+  await runCallsPlan(ch, plan, {}, (inserts) =>
+    ch.insertRaw('calls', CALL_COLUMNS, 'JSONCompactEachRow', plan.all ? bytes(load.calls.body) : selectLines(load.calls, inserts), { log_comment: 'load.calls' }),
+  );
+  await ch.insertRaw('spans', SPAN_COLUMNS, 'JSONCompactEachRow', bytes(load.spans), { log_comment: 'load.spans' });
+  await ch.insertRaw('traces', TRACE_COLUMNS, 'JSONCompactEachRow', bytes(load.traces), { log_comment: 'load.traces' });
+  await ch.insertRaw('scores', SCORE_COLUMNS, 'JSONCompactEachRow', bytes(load.scores), { log_comment: 'load.scores' });
+}
+
+const bytes = (view: Uint8Array): Buffer => Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+
+const USER = CALL_COLUMNS.indexOf('user_id');
+const SESSION = CALL_COLUMNS.indexOf('session_id');
+const TRACE = CALL_COLUMNS.indexOf('trace_id');
+
+const lineOf = (body: Buffer, calls: PreparedCalls, line: number): Buffer => body.subarray(line === 0 ? 0 : calls.lineEnds[line - 1]!, calls.lineEnds[line]!);
+
+/** The lines of the calls to insert, in their prepared order. */
+function selectLines(calls: PreparedCalls, inserts: readonly IndexedKey[]): Buffer {
+  const body = bytes(calls.body);
+  return Buffer.concat(inserts.map(({ line }) => lineOf(body, calls, line)));
+}

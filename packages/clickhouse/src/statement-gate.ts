@@ -1,0 +1,88 @@
+// Orders statements in front of embedded ClickHouse (chDB), which runs one statement at a time per
+// process anyway: at most one statement in flight, and a two-level queue so that the loader goes
+// before queued dashboard queries. A loader's insert then waits for the one statement already
+// running, not for every query queued before it (with chDB's own lock the order was arbitrary).
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Readable } from 'node:stream';
+import type { Connection } from 'chdb/connection';
+
+interface Lease {
+  active: boolean;
+}
+
+export interface GateStats {
+  /** Statements that ran, by lane. */
+  first: number;
+  normal: number;
+}
+
+export class StatementGate {
+  private busy = false;
+  private readonly firstQueue: (() => void)[] = [];
+  private readonly normalQueue: (() => void)[] = [];
+  private readonly lease = new AsyncLocalStorage<Lease>();
+  private readonly counts: GateStats = { first: 0, normal: 0 };
+
+  /**
+   * Runs `fn` holding the engine, ahead of every statement queued in the normal lane: statements
+   * `fn` issues run at once, in its order, and nothing else starts until `fn` settles. Keep `fn`
+   * to statements and short work between them: queries wait for all of it.
+   */
+  async first<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.lease.getStore()?.active) return fn(); // already holding the engine
+    await this.acquire(true);
+    const lease: Lease = { active: true };
+    try {
+      return await this.lease.run(lease, fn);
+    } finally {
+      lease.active = false;
+      this.release();
+    }
+  }
+
+  /** Runs one statement: at once under a lease from `first`, otherwise in the normal lane. */
+  async run<T>(statement: () => Promise<T>): Promise<T> {
+    if (this.lease.getStore()?.active) {
+      this.counts.first++;
+      return statement();
+    }
+    await this.acquire(false);
+    this.counts.normal++;
+    try {
+      return await statement();
+    } finally {
+      this.release();
+    }
+  }
+
+  stats(): GateStats & { queuedFirst: number; queuedNormal: number; busy: boolean } {
+    return { ...this.counts, queuedFirst: this.firstQueue.length, queuedNormal: this.normalQueue.length, busy: this.busy };
+  }
+
+  private acquire(first: boolean): Promise<void> {
+    if (!this.busy) {
+      this.busy = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => (first ? this.firstQueue : this.normalQueue).push(resolve));
+  }
+
+  /** Hands the engine to the next waiter, first lane before normal; it stays busy across the handover. */
+  private release(): void {
+    const next = this.firstQueue.shift() ?? this.normalQueue.shift();
+    if (next) next();
+    else this.busy = false;
+  }
+}
+
+/** The connection with every call through the gate; other properties (chDB's `.chdb`) pass through. */
+export function gateConnection(connection: Connection<Readable>, gate: StatementGate): Connection<Readable> {
+  return {
+    ping: (params) => gate.run(() => connection.ping(params)),
+    query: (params) => gate.run(() => connection.query(params)),
+    insert: (params) => gate.run(() => connection.insert(params)),
+    command: (params) => gate.run(() => connection.command(params)),
+    exec: (params) => gate.run(() => connection.exec(params)),
+    close: () => connection.close(),
+  };
+}
