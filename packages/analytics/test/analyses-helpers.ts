@@ -1,6 +1,6 @@
 // Test helpers for the analyses: a fresh chDB store per test file and call/span/score rows with defaults.
 import { applyCallsPlan, planCalls, type ClickHouse } from '@margin/clickhouse';
-import { emptyCallRow, type CallRow, type ScoreRow, type SpanRow } from '@margin/core';
+import { emptyCallRow, withCostParts, type CallRow, type ScoreRow, type SpanRow } from '@margin/core';
 import { freshClickHouse } from './support/store.ts';
 
 export const openStore = (): Promise<ClickHouse> => freshClickHouse('analyses');
@@ -11,7 +11,7 @@ const nextId = (prefix: string) => `${prefix}-${++seq}`;
 export const at = (iso: string): number => Date.parse(iso);
 
 export function call(project: string, fields: Partial<CallRow> & { timestamp: number }): CallRow {
-  return {
+  const row: CallRow = {
     ...emptyCallRow(project, nextId('call'), fields.timestamp),
     name: 'feature',
     provider: 'openai',
@@ -20,6 +20,7 @@ export function call(project: string, fields: Partial<CallRow> & { timestamp: nu
     price_source: 'catalog',
     ...fields,
   };
+  return withCostParts(row, fields);
 }
 
 export function span(project: string, fields: Partial<SpanRow> & { timestamp: number }): Partial<SpanRow> {

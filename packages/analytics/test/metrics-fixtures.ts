@@ -1,7 +1,7 @@
 // Test helpers for the metrics tests: a fresh chDB store per test file, call rows with defaults,
 // and loading through the real loader (so calls_delta gets +1/-1 rows exactly as in production).
 import { loadBatch, type ClickHouse } from '@margin/clickhouse';
-import { emptyCallRow, type CallRow, type SpanRow, type TraceRow } from '@margin/core';
+import { emptyCallRow, withCostParts, type CallRow, type SpanRow, type TraceRow } from '@margin/core';
 import { freshClickHouse } from './support/store.ts';
 
 export { freshClickHouse };
@@ -9,7 +9,7 @@ export { freshClickHouse };
 let versionClock = 1_000;
 
 export function call(overrides: Partial<CallRow> & Pick<CallRow, 'id'>): CallRow {
-  return {
+  const row: CallRow = {
     ...emptyCallRow('p1', overrides.id, Date.UTC(2026, 0, 1, 10, 0, 0)),
     trace_id: overrides.id,
     name: 'chat',
@@ -20,6 +20,7 @@ export function call(overrides: Partial<CallRow> & Pick<CallRow, 'id'>): CallRow
     version: ++versionClock,
     ...overrides,
   };
+  return withCostParts(row, overrides);
 }
 
 /** Loads calls (and optionally spans and traces) the way the ingestion loader does, one batch. */

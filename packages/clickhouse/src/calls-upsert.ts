@@ -1,11 +1,11 @@
-// Loads calls so that a resent id counts once everywhere: the newest `version` of an id wins in
-// `calls` (FINAL), and the rollups fed by calls_delta get -1 for a copy that was replaced
+// Loads calls so that a resent id counts once everywhere: only the newest `version` of an id stays in
+// `calls` (FINAL keeps the last inserted copy of a sorting key, see migration 0012), and the rollups fed by calls_delta get -1 for a copy that was replaced
 // (through calls_corrections, migration 0003), exactly once even when a load is replayed.
 import { TupleParam, type ClickHouseSettings } from '@clickhouse/client';
 import type { CallRow } from '@margin/core';
 import type { ClickHouse } from './client.ts';
 import { command, queryRows } from './query.ts';
-import { CALL_COLUMNS, DELTA_COLUMNS, insertCompact } from './table-columns.ts';
+import { CALL_COLUMNS, DELTA_COLUMNS, insertCompact, toStoredCall } from './table-columns.ts';
 import { newestPerId } from './newest-per-id.ts';
 import { LOOKUP_CHUNK } from './load-prepare.ts';
 
@@ -15,21 +15,30 @@ type DeltaRow = Pick<CallRow, (typeof DELTA_COLUMNS)[number]>;
 type CorrectionRow = DeltaRow & { replaced_by_version: number };
 export type ExistingCopy = Omit<DeltaRow, 'sign'> & { hour: number };
 
-/** What planning needs of an incoming call. */
-export type CallKey = Pick<CallRow, 'project_id' | 'id' | 'version' | 'timestamp'>;
+/** What planning needs of an incoming call: its id, version and sorting key. */
+export type CallKey = Pick<CallRow, 'project_id' | 'id' | 'version' | 'timestamp' | 'user_id' | 'session_id' | 'trace_id'>;
 
 /** What loading one batch of calls does; steps already done are skipped when a retry runs it again. */
 export interface CallsPlan<C extends CallKey = CallRow> {
   inserts: C[];
   /** Old copies that stop counting: written to calls_corrections, they reach calls_delta as -1. */
   corrections: CorrectionRow[];
-  /** [project_id, id, hour in epoch seconds] of older copies under another sorting key. */
-  stale: [string, string, number][];
+  /** Older copies under another sorting key than the winner's: [project_id, id, ...sortKeyOf(copy)]. */
+  stale: [string, string, number, string, string, string][];
   done: { corrections: boolean; inserts: boolean; stale: boolean };
 }
 
 const hourOf = (ms: number): number => Math.floor(ms / 3_600_000) * 3600;
 const keyOf = (projectId: string, id: string): string => `${projectId}\u0000${id}`;
+type SortKey = [hour: number, user_id: string, session_id: string, trace_id: string];
+/** The part of calls' sorting key (migration 0012) below project_id and above id. */
+const sortKeyOf = (call: Pick<CallRow, 'timestamp' | 'user_id' | 'session_id' | 'trace_id'>): SortKey => [
+  hourOf(call.timestamp),
+  call.user_id,
+  call.session_id,
+  call.trace_id,
+];
+const sameKey = (a: SortKey, b: SortKey): boolean => a.every((part, i) => part === b[i]);
 
 /** One lookup per batch (per 10,000 ids) of the copies `calls` already holds, then the plan. */
 export async function planCalls(ch: ClickHouse, calls: readonly CallRow[]): Promise<CallsPlan> {
@@ -66,18 +75,17 @@ export async function planAgainst<C extends CallKey>(ch: ClickHouse, incoming: r
       plan.inserts.push(call);
       continue;
     }
-    // Keep the hour of whichever copy wins; older copies in another hour would survive FINAL.
-    let keepHour = newest.hour;
+    // Keep the sorting key of whichever copy wins; older copies under another key would survive FINAL.
+    let keep = sortKeyOf(newest);
     if (call.version > newest.version) {
       plan.inserts.push(call);
       const { hour: _hour, ...old } = newest;
       plan.corrections.push({ ...old, replaced_by_version: call.version });
-      keepHour = hourOf(call.timestamp);
+      keep = sortKeyOf(call);
     }
     // A copy at the same version as the incoming one is a replay of it: nothing to insert or correct.
-    for (const hour of new Set(copies.filter((c) => c.hour !== keepHour).map((c) => c.hour))) {
-      plan.stale.push([call.project_id, call.id, hour]);
-    }
+    const stale = new Map(copies.map((c) => sortKeyOf(c)).filter((key) => !sameKey(key, keep)).map((key) => [key.join('\u0000'), key]));
+    for (const key of stale.values()) plan.stale.push([call.project_id, call.id, ...key]);
   }
   plan.corrections = await withoutWrittenCorrections(ch, plan.corrections);
   return plan;
@@ -134,7 +142,7 @@ async function withoutWrittenCorrections(ch: ClickHouse, corrections: Correction
  * order a crash anywhere leaves a state that planning the same rows again completes exactly.
  */
 export async function applyCallsPlan(ch: ClickHouse, plan: CallsPlan, settings: ClickHouseSettings = {}): Promise<void> {
-  await runCallsPlan(ch, plan, settings, (rows) => insertCompact(ch, 'calls', CALL_COLUMNS, rows, settings));
+  await runCallsPlan(ch, plan, settings, (rows) => insertCompact(ch, 'calls', CALL_COLUMNS, rows.map(toStoredCall), settings));
 }
 
 /** applyCallsPlan with the calls insert supplied: the loader's worker path sends pre-encoded lines. */
@@ -156,7 +164,8 @@ export async function runCallsPlan<C extends CallKey>(
     await command(
       ch,
       `DELETE FROM calls
-       WHERE (project_id, id, toUInt32(toUnixTimestamp(toStartOfHour(timestamp)))) IN {stale:Array(Tuple(String, String, UInt32))}`,
+       WHERE (project_id, id, toUInt32(toUnixTimestamp(toStartOfHour(timestamp))), user_id, session_id, trace_id)
+             IN {stale:Array(Tuple(String, String, UInt32, String, String, String))}`,
       { tag: 'load.calls_stale', params: { stale: plan.stale.map((s) => new TupleParam(s)) } },
     );
   }

@@ -15,13 +15,15 @@ export async function planPrepared(ch: ClickHouse, calls: PreparedCalls): Promis
   const existing = await findCopies(ch, calls.projects, calls.idChunks);
   if (existing.size === 0) return { inserts: [], corrections: [], stale: [], done: { corrections: false, inserts: false, stale: false }, all: true };
   const ids = calls.idChunks.flatMap((chunk) => JSON.parse(chunk) as string[]);
-  const keys: IndexedKey[] = ids.map((id, line) => ({
-    project_id: calls.projects[calls.projectIndex[line]!]!,
-    id,
-    version: calls.versions[line]!,
-    timestamp: calls.timestamps[line]!,
-    line,
-  }));
+  const body = bytes(calls.body);
+  const keys: IndexedKey[] = ids.map((id, line) => {
+    const project_id = calls.projects[calls.projectIndex[line]!]!;
+    const key = { project_id, id, version: calls.versions[line]!, timestamp: calls.timestamps[line]!, line };
+    // Only a call with a copy already in calls needs its sorting key: read it from its line, rarely.
+    if (!existing.has(`${project_id}\u0000${id}`)) return { ...key, user_id: '', session_id: '', trace_id: '' };
+    const values = JSON.parse(lineOf(body, calls, line).toString('utf8')) as unknown[];
+    return { ...key, user_id: values[USER] as string, session_id: values[SESSION] as string, trace_id: values[TRACE] as string };
+  });
   return { ...(await planAgainst(ch, keys, existing)), all: false };
 }
 
@@ -37,8 +39,14 @@ export async function loadPrepared(ch: ClickHouse, load: PreparedLoad, plan: Pre
 
 const bytes = (view: Uint8Array): Buffer => Buffer.from(view.buffer, view.byteOffset, view.byteLength);
 
+const USER = CALL_COLUMNS.indexOf('user_id');
+const SESSION = CALL_COLUMNS.indexOf('session_id');
+const TRACE = CALL_COLUMNS.indexOf('trace_id');
+
+const lineOf = (body: Buffer, calls: PreparedCalls, line: number): Buffer => body.subarray(line === 0 ? 0 : calls.lineEnds[line - 1]!, calls.lineEnds[line]!);
+
 /** The lines of the calls to insert, in their prepared order. */
 function selectLines(calls: PreparedCalls, inserts: readonly IndexedKey[]): Buffer {
   const body = bytes(calls.body);
-  return Buffer.concat(inserts.map(({ line }) => body.subarray(line === 0 ? 0 : calls.lineEnds[line - 1]!, calls.lineEnds[line]!)));
+  return Buffer.concat(inserts.map(({ line }) => lineOf(body, calls, line)));
 }

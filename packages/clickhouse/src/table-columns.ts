@@ -7,15 +7,28 @@ import type { ClickHouse } from './client.ts';
 /** Fails to compile when a row type gains a field the list lacks. */
 type Covers<Row, List extends readonly (keyof Row)[]> = Exclude<keyof Row, List[number]> extends never ? List : never;
 
+/**
+ * A call as `calls` stores it (migration 0012): cost_total and version are ALIAS columns there,
+ * computed from the cost parts and from timestamp + version_lag.
+ */
+export type StoredCallRow = Omit<CallRow, 'cost_total' | 'version'> & { version_lag: number };
+
+/** The stored form of a call; `version_lag` is ms from the call's timestamp to its ingestion. */
+export function toStoredCall(row: CallRow): StoredCallRow {
+  const { cost_total: _total, version, ...stored } = row;
+  return Object.assign(stored, { version_lag: version - row.timestamp });
+}
+
 const callColumns = [
   'project_id', 'id', 'timestamp', 'trace_id', 'parent_id', 'name', 'user_id', 'session_id', 'environment', 'tags',
   'metadata', 'provider', 'model', 'status', 'error_message', 'attempt', 'batch', 'duration_ms', 'ttft_ms',
   'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'system_tokens',
   'tool_definition_tokens', 'retrieval_tokens', 'history_tokens', 'tool_result_tokens', 'user_input_tokens',
-  'cost_input', 'cost_output', 'cost_cache_read', 'cost_cache_write', 'cost_total', 'price_source', 'input_price',
-  'output_price', 'cache_read_price', 'cache_write_price', 'input', 'output', 'retention_days', 'version',
-] as const satisfies readonly (keyof CallRow)[];
-export const CALL_COLUMNS: Covers<CallRow, typeof callColumns> = callColumns;
+  'cost_input', 'cost_output', 'cost_cache_read', 'cost_cache_write', 'price_source', 'input_price',
+  'output_price', 'cache_read_price', 'cache_write_price', 'input', 'output', 'retention_days', 'version_lag',
+] as const satisfies readonly (keyof StoredCallRow)[];
+/** The columns an insert into `calls` names, in StoredCallRow field names. */
+export const CALL_COLUMNS: Covers<StoredCallRow, typeof callColumns> = callColumns;
 
 const spanColumns = [
   'project_id', 'id', 'timestamp', 'trace_id', 'parent_id', 'name', 'kind', 'environment', 'status', 'error_message',

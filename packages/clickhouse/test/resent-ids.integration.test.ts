@@ -77,6 +77,22 @@ describe('a resent id counts once, with its newest values', () => {
     expect(await totals(p)).toEqual({ raw: { n: 1, spend: '4', input: 400 }, rollup: { n: 1, spend: '4', input: 400 } });
   });
 
+  it('also when its user, session or trace changes within the hour (they are in the sorting key)', async () => {
+    const p = 'p-rekeyed';
+    await load(makeCall({ project_id: p, id: 'k', user_id: 'u1', session_id: 's1', trace_id: 't1', cost_total: '1', version: 1, timestamp: at(10) }));
+    await load(makeCall({ project_id: p, id: 'k', user_id: 'u2', session_id: 's1', trace_id: 't1', cost_total: '2', version: 2, timestamp: at(10) }));
+    await load(makeCall({ project_id: p, id: 'k', user_id: 'u2', session_id: 's2', trace_id: 't1', cost_total: '3', version: 3, timestamp: at(10) }));
+    await load(makeCall({ project_id: p, id: 'k', user_id: 'u2', session_id: 's2', trace_id: 't2', cost_total: '4', version: 4, timestamp: at(10) }));
+    expect(await totals(p)).toMatchObject({ raw: { n: 1, spend: '4' }, rollup: { n: 1, spend: '4' } });
+    // Without FINAL too: the older copies under other keys are gone, not merely hidden.
+    const copies = await queryRows<{ user_id: string; session_id: string; trace_id: string; version: string }>(
+      ch,
+      "SELECT user_id, session_id, trace_id, version FROM calls WHERE project_id = {p:String} AND id = 'k'",
+      { tag: 'test', params: { p } },
+    );
+    expect(copies).toEqual([{ user_id: 'u2', session_id: 's2', trace_id: 't2', version: '4' }]);
+  });
+
   it('within one batch only the newest copy of an id is loaded', async () => {
     const p = 'p-batch';
     await load(
@@ -114,7 +130,8 @@ describe('a resent id counts once, with its newest values', () => {
     const v3 = [makeCall({ project_id: p, id: 'w', cost_total: '5', input_tokens: 50, version: 3, timestamp: at(12) })];
     await applyCallsPlan(ch, { ...(await planCalls(ch, v3)), done: { corrections: false, inserts: false, stale: true } });
     const again = await planCalls(ch, v3);
-    expect(again).toMatchObject({ inserts: [], corrections: [], stale: [[p, 'w', at(11) / 1000 - 30 * 60]] });
+    const old = v2[0]!;
+    expect(again).toMatchObject({ inserts: [], corrections: [], stale: [[p, 'w', at(11) / 1000 - 30 * 60, old.user_id, old.session_id, old.trace_id]] });
     await applyCallsPlan(ch, again);
     expect(await totals(p)).toEqual({ raw: { n: 1, spend: '5', input: 50 }, rollup: { n: 1, spend: '5', input: 50 } });
   });

@@ -2,6 +2,7 @@
 // Field names are the column names. Money and prices are decimal strings (never floats),
 // timestamps are epoch milliseconds, tokens are integers.
 
+import { toDec } from './money.ts';
 export type PriceSource = 'unknown' | 'catalog' | 'project' | 'client';
 export type CallStatus = 'ok' | 'error';
 
@@ -162,4 +163,20 @@ export function emptyCallRow(projectId: string, id: string, timestamp: number): 
     retention_days: 0,
     version: 1,
   };
+}
+
+type CostColumns = Pick<CallRow, 'cost_input' | 'cost_output' | 'cost_cache_read' | 'cost_cache_write' | 'cost_total'>;
+
+/**
+ * A call whose cost_total and parts agree, for fixtures and tools that state only some of them
+ * (`given`): a given total wins, and cost_input becomes whatever of it the other parts leave;
+ * without one, the total is the sum of the parts. `calls` stores the parts and computes cost_total from
+ * them (migration 0012), so a total alone would read back as 0.
+ */
+export function withCostParts<Row extends CostColumns>(row: Row, given: Partial<CostColumns> = row): Row {
+  const others = toDec(row.cost_output).plus(row.cost_cache_read).plus(row.cost_cache_write);
+  if (given.cost_total !== undefined) {
+    return { ...row, cost_input: toDec(row.cost_total).minus(others).toFixed() };
+  }
+  return { ...row, cost_total: others.plus(row.cost_input).toFixed() };
 }

@@ -1,6 +1,6 @@
 // Pricing rules of CONTRACT.md "Prices", with costs computed by hand from the bundled catalog's numbers.
 import { describe, expect, it } from 'vitest';
-import { createPricer, type PriceRequest, type ProjectPrice } from '../src/index.ts';
+import { createPricer, Dec, type PriceRequest, type ProjectPrice } from '../src/index.ts';
 
 const catalogOnly = createPricer({ projectPrices: [] });
 const at = (iso: string) => Date.parse(iso);
@@ -233,14 +233,37 @@ describe('client cost', () => {
     expect(cost.cost_total).toBe('0.000000000001');
   });
 
-  it('for an unknown model stores only the total', () => {
+  it('for an unknown model is split over the parts in proportion to the tokens', () => {
     const cost = catalogOnly.price({ ...MINI, model: 'mystery', clientCostTotal: '1.5' });
+    // MINI: 1000 input of which 200 cache reads, 500 output: weights 800 / 500 / 200 / 0 of 1500
+    expect(MINI.usage).toMatchObject({ input_tokens: 1000, output_tokens: 500, cache_read_tokens: 200, cache_write_tokens: 0 });
     expect(cost).toMatchObject({
       price_source: 'client',
       cost_total: '1.500000000000',
-      cost_input: '0.000000000000',
-      cost_output: '0.000000000000',
+      cost_input: '0.800000000000',
+      cost_output: '0.500000000000',
+      cost_cache_read: '0.200000000000',
+      cost_cache_write: '0.000000000000',
       input_price: '0.000000000',
     });
+  });
+
+  it('with no tokens at all puts the whole total in input', () => {
+    const usage = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 };
+    const cost = catalogOnly.price({ ...MINI, model: 'mystery', usage: { ...MINI.usage, ...usage }, clientCostTotal: '0.25' });
+    expect(cost).toMatchObject({ cost_total: '0.250000000000', cost_input: '0.250000000000', cost_output: '0.000000000000' });
+  });
+
+  it('always has parts that add up to the total exactly (calls stores only the parts)', () => {
+    const models = ['gpt-4o-mini', 'mystery', 'claude-3-5-sonnet-20241022'];
+    for (let i = 0; i < 300; i++) {
+      const input = (i * 7919) % 200_000;
+      const cacheRead = Math.floor(input * ((i % 5) / 10));
+      const usage = { ...MINI.usage, input_tokens: input, output_tokens: (i * 104_729) % 9_000, cache_read_tokens: cacheRead, cache_write_tokens: i % 3 === 0 ? Math.floor(input / 7) : 0 };
+      const clientCostTotal = i % 2 === 0 ? undefined : `${(i * 0.0137).toFixed(9)}`;
+      const cost = catalogOnly.price({ ...MINI, model: models[i % models.length]!, usage, ...(clientCostTotal ? { clientCostTotal } : {}) });
+      const parts = [cost.cost_input, cost.cost_output, cost.cost_cache_read, cost.cost_cache_write].reduce((sum, part) => sum.plus(part), new Dec(0));
+      expect(parts.toFixed(12)).toBe(new Dec(cost.cost_total).toFixed(12));
+    }
   });
 });

@@ -106,7 +106,7 @@ async function batchDelta(ctx: AnalysisContext, range: Range, names: string[], a
 }
 
 async function cacheDelta(ctx: AnalysisContext, params: Params, cache: NonNullable<Scenario['cache']>): Promise<Delta> {
-  const source = `(SELECT * FROM ${CALLS_IN_RANGE} AND name = {name:String})`;
+  const source = `(SELECT *, cost_total, version FROM ${CALLS_IN_RANGE} AND name = {name:String})`;
   const rows = await queryAnalysis<{ requests: string; saving_micro: string }>(ctx.ch, cachingSavingsSql(source, '{prefix:UInt64}'), {
     tag: 'analyses.what_if.cache',
     params: { ...params, name: cache.name, prefix: cache.prefix_tokens },

@@ -16,14 +16,14 @@
 //   The stored per-1M prices are the ones applied, discount included: cost = tokens × price / 10^6.
 // - Each part is rounded half-up to 12 places; the total is the exact sum of the rounded parts.
 // - A client cost is stored as given (`client`), split over the parts in the proportions of our own
-//   price with the rounding in the last non-zero part, so the parts still add up to the total; the
-//   prices stored are ours. Without a price of our own the parts are 0.
+//   price (without one, of the tokens) with the rounding in the last non-zero part, so the parts
+//   always add up to the total; the prices stored are ours (0 without one).
 // - An unknown model costs 0 with price_source `unknown`.
 import { COST_PLACES, Dec, ZERO_PRICE } from '../money.ts';
 import { createCatalog, type Rates } from './catalog.ts';
 import { makePriceCard, partsAtCard, renderCost, type CostParts, type PriceCard } from './price-card.ts';
 import { createProjectPriceBook, DEFAULT_BATCH_DISCOUNT } from './project-prices.ts';
-import type { CallCost, PriceRequest, Pricer, ProjectPrice } from './types.ts';
+import type { CallCost, PriceRequest, PriceUsage, Pricer, ProjectPrice } from './types.ts';
 
 const ONE = new Dec(1);
 const ZERO = new Dec(0);
@@ -45,26 +45,38 @@ interface Priced {
 const PART_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite'] as const;
 
 /**
- * The client's total taken as given, split over the parts in the proportions of our own price
- * (the last non-zero part takes the rounding, so the parts add up to the total exactly); with no
- * price of our own, or one that comes to zero, the parts are 0 and only the total is stored.
+ * The client's total taken as given, split over the parts in the proportions of our own price, or,
+ * without a price of our own (or one that comes to zero), in the proportions of the tokens (uncached
+ * input, output, cache read, cache write; all of it to input when there are none). The last non-zero
+ * part takes the rounding, so the parts always add up to the total exactly: `calls` stores only the
+ * parts and computes cost_total from them (migration 0012).
  */
-function clientCost(total: Dec, priced: Priced | null): CallCost {
-  if (!priced) return renderCost(NO_PARTS, NO_PRICES, 'client', total);
-  const { parts } = priced;
-  const ours = parts.input.plus(parts.output).plus(parts.cacheRead).plus(parts.cacheWrite);
-  if (ours.isZero()) return renderCost(NO_PARTS, priced.prices, 'client', total);
-  const ratio = total.div(ours);
-  const last = PART_KEYS.filter((key) => !parts[key].isZero()).at(-1)!;
+function clientCost(total: Dec, priced: Priced | null, usage: PriceUsage): CallCost {
+  const ours = priced ? priced.parts.input.plus(priced.parts.output).plus(priced.parts.cacheRead).plus(priced.parts.cacheWrite) : ZERO;
+  const weights = priced && !ours.isZero() ? priced.parts : tokenWeights(usage);
+  return renderCost(splitTotal(total, weights), priced?.prices ?? NO_PRICES, 'client', total);
+}
+
+function tokenWeights(usage: PriceUsage): CostParts {
+  const uncached = Math.max(0, usage.input_tokens - usage.cache_read_tokens - usage.cache_write_tokens);
+  const weights = { input: new Dec(uncached), output: new Dec(usage.output_tokens), cacheRead: new Dec(usage.cache_read_tokens), cacheWrite: new Dec(usage.cache_write_tokens) };
+  return PART_KEYS.some((key) => !weights[key].isZero()) ? weights : { ...NO_PARTS, input: ONE };
+}
+
+/** `total` over the parts in proportion to `weights` (at least one non-zero), rounded to 12 places. */
+function splitTotal(total: Dec, weights: CostParts): CostParts {
+  const sum = weights.input.plus(weights.output).plus(weights.cacheRead).plus(weights.cacheWrite);
+  const ratio = total.div(sum);
+  const last = PART_KEYS.filter((key) => !weights[key].isZero()).at(-1)!;
   const split = { ...NO_PARTS };
   let assigned = ZERO;
   for (const key of PART_KEYS) {
-    if (key === last || parts[key].isZero()) continue;
-    split[key] = parts[key].times(ratio).toDecimalPlaces(COST_PLACES);
+    if (key === last || weights[key].isZero()) continue;
+    split[key] = weights[key].times(ratio).toDecimalPlaces(COST_PLACES);
     assigned = assigned.plus(split[key]);
   }
   split[last] = total.toDecimalPlaces(COST_PLACES).minus(assigned);
-  return renderCost(split, priced.prices, 'client', total);
+  return split;
 }
 
 export interface PricerOptions {
@@ -105,7 +117,7 @@ export function createPricer({ projectPrices }: PricerOptions): Pricer {
       if (request.clientCostTotal != null) {
         const total =
           typeof request.clientCostTotal === 'number' ? new Dec(String(request.clientCostTotal)) : new Dec(request.clientCostTotal);
-        return clientCost(total, priced);
+        return clientCost(total, priced, request.usage);
       }
       return priced ? renderCost(priced.parts, priced.prices, priced.source) : renderCost(NO_PARTS, NO_PRICES, 'unknown');
     },
