@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
 import type { CallRow } from '@margin/core';
-import { cacheAnalysis, modelMix, promptAnatomy, waste, whatIf, type AnalysisContext } from '../src/analyses/index.ts';
+import { cacheAnalysis, efficiency, modelMix, promptAnatomy, waste, whatIf, type AnalysisContext } from '../src/analyses/index.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
 
 // The analyses read whole hours from the rollups (calls_hourly, calls_hourly_mix) and must answer
@@ -86,6 +86,12 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
       ...agents.filter((_, i) => i % 5 === 1).map((c, i) => call({ ...c, version: ++version, ...[{ attempt: 2 }, { name: 'agent.other' }, { trace_id: 'agent-3' }, { timestamp: c.timestamp + 3_600_000 }][i % 4] })),
     ];
     await insertCalls(ch, second);
+    // Scores on a call (some of them changed ids), on a whole trace, and on a call that is not there.
+    const scores = Array.from({ length: 40 }, (_, i) => ({
+      project_id: 'p1', id: `score-${i}`, timestamp: at(1, 12), trace_id: `t-${i % 60}`, name: 'quality', value: (i % 7) / 7,
+      observation_id: i % 3 === 0 ? '' : i % 3 === 1 ? `id-${i + 40}` : 'missing', comment: '', retention_days: 0, version: 1,
+    }));
+    await ch.client.insert({ table: 'scores', values: scores, format: 'JSONEachRow' });
     await insertCalls(ch, [
       ...second.slice(50, 70).map((c) => call({ ...c, ...randomValues(), id: c.id, version: c.version + 10_000 })),
       call({ id: 'twice', ...randomValues(), version: ++version + 50_000 }),
@@ -147,6 +153,13 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
       expect(fromRollup.failed_requests + fromRollup.retry_requests).toBeGreaterThan(0);
       if (label !== 'within one hour') expect(fromRollup.loops.length).toBeGreaterThan(0);
       expect(fromRollup).toEqual(await waste(raw(), range));
+    });
+
+    it(`efficiency, ${label}`, async () => {
+      const params = { ...range, score: 'quality' };
+      const fromRollup = await efficiency(auto(), params);
+      if (label !== 'within one hour') expect(fromRollup.groups.length).toBeGreaterThan(0);
+      expect(fromRollup).toEqual(await efficiency(raw(), params));
     });
 
     const scenarios = [
