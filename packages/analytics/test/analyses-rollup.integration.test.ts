@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
 import type { CallRow } from '@margin/core';
 import { cacheAnalysis, efficiency, modelMix, promptAnatomy, waste, whatIf, type AnalysisContext } from '../src/analyses/index.ts';
+import { agentLoops } from '../src/analyses/waste-loops.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
 
 // The analyses read whole hours from the rollups (calls_hourly, calls_hourly_mix) and must answer
@@ -153,6 +154,9 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
       expect(fromRollup.failed_requests + fromRollup.retry_requests).toBeGreaterThan(0);
       if (label !== 'within one hour') expect(fromRollup.loops.length).toBeGreaterThan(0);
       expect(fromRollup).toEqual(await waste(raw(), range));
+      // the other path: every trace with rows outside the largest part merged in one statement
+      const bounds = { from: Date.parse(range.from), to: Date.parse(range.to) };
+      expect(await agentLoops(auto(), bounds, 0)).toEqual(fromRollup.loops);
     });
 
     it(`efficiency, ${label}`, async () => {

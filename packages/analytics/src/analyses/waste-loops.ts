@@ -42,8 +42,9 @@ const DEEP = 'requests >= {min_depth:Int64} AND arrayMax(mapValues(steps)) >= {m
 const INSIDE = "min_hour >= {from:DateTime64(3, 'UTC')} AND max_hour + 3600 <= {to:DateTime64(3, 'UTC')}";
 const OVERLAPS = "max_hour + 3600 > {from:DateTime64(3, 'UTC')} AND min_hour < {to:DateTime64(3, 'UTC')}";
 
-export async function agentLoops(ctx: AnalysisContext, range: { from: number; to: number }): Promise<Loop[]> {
-  const rows = ctx.source === 'raw' ? await rawLoops(ctx, range) : await rollupLoops(ctx, range);
+/** `maxUnmerged`: beyond this many traces outside the largest part, one statement merges them all (tests set 0 to take that path). */
+export async function agentLoops(ctx: AnalysisContext, range: { from: number; to: number }, maxUnmerged = MAX_UNMERGED): Promise<Loop[]> {
+  const rows = ctx.source === 'raw' ? await rawLoops(ctx, range) : await rollupLoops(ctx, range, maxUnmerged);
   return rows.map((row) => ({ trace_id: row.trace_id, name: row.step_name, depth: Number(row.depth), spend: usd(row.spend) }));
 }
 
@@ -57,12 +58,11 @@ const activeParts = async (ctx: AnalysisContext): Promise<string[]> =>
     )
   ).map((row) => row.part);
 
-async function rollupLoops(ctx: AnalysisContext, range: { from: number; to: number }): Promise<LoopRow[]> {
+async function rollupLoops(ctx: AnalysisContext, range: { from: number; to: number }, maxUnmerged: number): Promise<LoopRow[]> {
   const parts = await activeParts(ctx);
   if (!parts.length) return [];
   const params = { projectId: ctx.projectId, part: parts[0], min_depth: LOOP_MIN_DEPTH, ...timeParams({ fromMs: range.from, toMs: range.to }) };
-  const found = parts.length === 1 ? await onePartLoops(ctx, params) : null;
-  const { whole, edge } = found ?? (await anyPartsLoops(ctx, params));
+  const { whole, edge } = (await largestPartLoops(ctx, params, maxUnmerged)) ?? (await anyPartsLoops(ctx, params));
   const counted = edge.length ? await rawLoops(ctx, range, edge) : [];
   return [...whole, ...counted]
     .sort((a, b) => Number(b.depth) - Number(a.depth) || new Dec(b.spend).comparedTo(a.spend) || (a.trace_id < b.trace_id ? -1 : a.trace_id > b.trace_id ? 1 : 0))
@@ -76,12 +76,39 @@ interface Found {
   edge: string[];
 }
 
+/** Beyond this many traces outside the largest part, anyPartsLoops merges them in one statement instead. */
+export const MAX_UNMERGED = 100_000;
+
 /**
- * The table is one part, where every trace is one row: pick the rows by their position in the part
- * (no trace_id read until the few chosen ones), then check the part is still the only one (a merge
- * or insert meanwhile: null, and the general path answers).
+ * The traces with rows outside the largest part are summed over all their rows; every other trace is
+ * one row of the largest part, picked by its position there (no trace_id read until the few chosen
+ * rows, the top ones with room for the unmerged traces among them, and those cut by a bound). The
+ * part must still be there at the end (positions are only valid in it): else null, and
+ * anyPartsLoops answers.
  */
-async function onePartLoops(ctx: AnalysisContext, params: Record<string, unknown>): Promise<Found | null> {
+async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unknown>, maxUnmerged: number): Promise<Found | null> {
+  const unmergedIds = (
+    await queryRows<{ trace_id: string }>(
+      ctx.ch,
+      'SELECT DISTINCT trace_id FROM calls_trace_steps WHERE project_id = {projectId:String} AND _part != {part:String}',
+      { tag: 'analyses.waste.loops_unmerged', params },
+    )
+  ).map((row) => row.trace_id);
+  if (unmergedIds.length > maxUnmerged) return null;
+  const unmerged = unmergedIds.length
+    ? await queryRows<LoopRow & { inside: boolean | number }>(
+        ctx.ch,
+        `SELECT trace_id, ${TOP_STEP} AS top, top.1 AS depth, top.2 AS step_name, cost_total AS spend, ${INSIDE} AS inside
+         FROM (
+           SELECT trace_id, sumMap(steps) AS steps, sum(requests) AS requests, sum(cost_total) AS cost_total,
+                  min(min_hour) AS min_hour, max(max_hour) AS max_hour
+           FROM calls_trace_steps WHERE project_id = {projectId:String} AND trace_id IN {ids:Array(String)}
+           GROUP BY trace_id
+         )
+         WHERE ${DEEP} AND ${OVERLAPS}`,
+        { tag: 'analyses.waste.loops_unmerged_rows', params: { ...params, ids: unmergedIds } },
+      )
+    : [];
   const pick = (where: string, order: string) =>
     queryRows<{ offset: string }>(
       ctx.ch,
@@ -89,7 +116,7 @@ async function onePartLoops(ctx: AnalysisContext, params: Record<string, unknown
        WHERE project_id = {projectId:String} AND _part = {part:String} AND ${where} ${order}`,
       { tag: 'analyses.waste.loops_pick', params },
     );
-  const top = await pick(INSIDE, `ORDER BY arrayMax(mapValues(steps)) DESC, cost_total DESC LIMIT ${MAX_LOOPS} WITH TIES`);
+  const top = await pick(INSIDE, `ORDER BY arrayMax(mapValues(steps)) DESC, cost_total DESC LIMIT ${MAX_LOOPS + unmergedIds.length} WITH TIES`);
   const cut = await pick(`${OVERLAPS} AND NOT (${INSIDE})`, '');
   const offsets = [...top, ...cut].map((row) => Number(row.offset));
   const rows = offsets.length
@@ -100,12 +127,14 @@ async function onePartLoops(ctx: AnalysisContext, params: Record<string, unknown
         { tag: 'analyses.waste.loops_rows', params: { ...params, offsets } },
       )
     : [];
-  const parts = await activeParts(ctx);
-  if (rows.length !== offsets.length || parts.length !== 1 || parts[0] !== params.part) return null;
+  if (rows.length !== offsets.length || !(await activeParts(ctx)).includes(String(params.part))) return null;
+  const partial = new Set(unmergedIds);
   const edge = new Set(cut.map((row) => String(row.offset)));
+  const merged = rows.filter((row) => !partial.has(row.trace_id));
+  const strip = ({ trace_id, step_name, depth, spend }: LoopRow): LoopRow => ({ trace_id, step_name, depth, spend });
   return {
-    whole: rows.filter((row) => !edge.has(row.offset)).map(({ offset: _, ...row }) => row),
-    edge: rows.filter((row) => edge.has(row.offset)).map((row) => row.trace_id),
+    whole: [...merged.filter((row) => !edge.has(row.offset)), ...unmerged.filter((row) => row.inside === true || row.inside === 1)].map(strip),
+    edge: [...merged.filter((row) => edge.has(row.offset)), ...unmerged.filter((row) => !(row.inside === true || row.inside === 1))].map((row) => row.trace_id),
   };
 }
 
