@@ -69,7 +69,10 @@ export function createLoadPreparer(options: { worker?: boolean; onError?: (error
   const start = (): Worker => {
     const entry = workerEntry();
     if (!entry) throw new Error(`${BOOT_FILE} not found next to the module nor under ${process.cwd()}`);
-    const thread = new Worker(entry);
+    // The entry is a path found at run time. Turbopack treats a literal `new Worker(x)` as a worker to
+    // bundle and, with x unknown, globs the whole app into it and fails the dashboard build; a
+    // reflective construct is opaque to it and the same call at run time.
+    const thread: Worker = Reflect.construct(Worker, [entry]);
     thread.unref(); // ref'd only while a request is out: an idle loader must not keep the process alive
     thread.on('message', (message: { id: number; load?: PreparedLoad; error?: string }) => {
       const waiter = waiters.get(message.id);
