@@ -42,7 +42,3 @@ ALTER TABLE calls_daily_users ADD COLUMN IF NOT EXISTS user_hash FixedString(16)
 ALTER TABLE calls_daily_users MATERIALIZE COLUMN user_hash SETTINGS mutations_sync = 2;
 ALTER TABLE calls_daily_sessions ADD COLUMN IF NOT EXISTS session_hash FixedString(16) MATERIALIZED sipHash128(session_id);
 ALTER TABLE calls_daily_sessions MATERIALIZE COLUMN session_hash SETTINGS mutations_sync = 2;
-
--- The backfill wrote parts that each span every hour; merged once here, so that FINAL reads of the
--- rollup merge only what later inserts add (in hour order, a few recent hours).
-OPTIMIZE TABLE calls_hourly_traces FINAL;

@@ -95,6 +95,8 @@ ARRAY JOIN if(empty(d.tags), [''], d.tags) AS tag
 GROUP BY project_id, hour, tag, model, provider, name, environment;
 
 -- Calls loaded before this migration: their newest copies (each counts +1), as raw queries read them.
+-- The columns are named, not `*`: a later layout of calls may keep some as ALIAS (0012: cost_total),
+-- and `*` leaves those out when this runs after it on a store that had no 0009 yet.
 INSERT INTO calls_hourly_tags
 SELECT
     project_id,
@@ -133,7 +135,15 @@ SELECT
     sumIf(d.sign * toDecimal128(d.cost_total, 12), d.attempt > 1) AS retry_cost,
     sumIf(d.sign * toDecimal128(d.cost_total, 12), d.batch) AS batch_cost,
     sum(d.sign * d.cache_read_tokens * toDecimal128(d.input_price - d.cache_read_price, 9)) AS cache_savings_micro
-FROM (SELECT *, toInt8(1) AS sign FROM calls FINAL) AS d
+FROM
+(
+    SELECT project_id, timestamp, tags, model, provider, name, environment, status, attempt, batch, price_source,
+           input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, system_tokens,
+           tool_definition_tokens, retrieval_tokens, history_tokens, tool_result_tokens, user_input_tokens, duration_ms,
+           cost_input, cost_output, cost_cache_read, cost_cache_write, cost_total, input_price, cache_read_price,
+           toInt8(1) AS sign
+    FROM calls FINAL
+) AS d
 ARRAY JOIN if(empty(d.tags), [''], d.tags) AS tag
 GROUP BY project_id, hour, tag, model, provider, name, environment
 SETTINGS do_not_merge_across_partitions_select_final = 1;
@@ -159,7 +169,3 @@ SELECT project_id, toDate(timestamp) AS day, duration_ms, toInt64(count()) AS re
 FROM calls FINAL
 GROUP BY project_id, day, duration_ms
 SETTINGS do_not_merge_across_partitions_select_final = 1;
-
--- Backfilled parts merged once, like calls_hourly_traces in 0008.
-OPTIMIZE TABLE calls_hourly_tags FINAL;
-OPTIMIZE TABLE calls_daily_latency FINAL;
