@@ -156,23 +156,26 @@ export class Loader {
    * events acknowledged during that query for the turn after the next query.
    */
   private async loadNextPrepared(from: number, preparer: LoadPreparer): Promise<boolean> {
-    let load = await this.takePrepared(from, preparer);
-    if (load.records === 0) return false;
-    await this.ch.first(async () => {
+    // The turn is asked for at once and the range prepared meanwhile: a turn asked for only once the
+    // range is ready could come after the next dashboard query has started, a whole query later.
+    const ready = this.takePrepared(from, preparer);
+    ready.catch(() => undefined); // awaited (and thrown) in the turn
+    return this.ch.first(async () => {
+      let load = await ready;
+      if (load.records === 0) return false;
       const target = this.log.end;
       let rowsThisTurn = 0;
       for (;;) {
         const next = this.log.end > load.end ? this.prefetch(load.end, preparer) : undefined;
         const started = performance.now();
-        if (!(await this.applyPrepared(load))) return; // set aside: the next turn goes on from there
+        if (!(await this.applyPrepared(load))) return true; // set aside: the next turn goes on from there
         this.loaded(started, load.rows);
         rowsThisTurn += load.rows;
-        if (!next || this.log.checkpoint >= target || rowsThisTurn >= this.batchRows) return;
+        if (!next || this.log.checkpoint >= target || rowsThisTurn >= this.batchRows) return true;
         load = await this.takePrepared(load.end, preparer);
-        if (load.records === 0) return;
+        if (load.records === 0) return true;
       }
     });
-    return true;
   }
 
   private prefetch(from: number, preparer: LoadPreparer): Promise<PreparedLoad> {
