@@ -22,6 +22,8 @@ export interface LoaderOptions {
   delayMs?: number;
   /** Pause after a failed load before the next try. */
   retryMs?: number;
+  /** While the backlog is small, start a load at most this often (ms): loads go ahead of queued queries. */
+  turnMs?: number;
   onError?: (error: unknown) => void;
   /** Failed tries of one range before it is loaded record by record, and of one record before it is set aside. */
   quarantineAfter?: number;
@@ -80,6 +82,7 @@ export class Loader {
   private readonly batchRows: number;
   private readonly delayMs: number;
   private readonly retryMs: number;
+  private readonly turnMs: number;
   private readonly onError: (error: unknown) => void;
   private readonly onDurable = () => this.wake?.();
 
@@ -91,6 +94,7 @@ export class Loader {
     this.batchRows = options.batchRows ?? 50_000;
     this.delayMs = options.delayMs ?? 50;
     this.retryMs = options.retryMs ?? 1000;
+    this.turnMs = options.turnMs ?? 250;
     this.quarantineAfter = options.quarantineAfter ?? 5;
     this.onError = options.onError ?? ((error) => console.error('[margin] event log load failed:', error));
     this.preparer = options.worker === false ? undefined : createLoadPreparer({ onError: this.onError });
@@ -281,26 +285,34 @@ export class Loader {
       if (this.log.checkpoint >= this.log.end) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
-        if (!this.stopping) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, this.delayMs);
-            this.hurry = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          this.hurry = undefined;
-        }
+        if (!this.stopping) await this.pause(this.delayMs);
         continue;
       }
       try {
+        const started = performance.now();
         await this.loadOnce();
+        // While the loader keeps up, a turn at most every turnMs: each turn goes ahead of the queued
+        // dashboard statements, so back-to-back small turns would slow every one of them.
+        const wait = this.turnMs - (performance.now() - started);
+        if (wait > 0 && !this.stopping && this.log.stats().backlogRows < this.batchRows / 2) await this.pause(wait);
       } catch (error) {
         this.onError(error);
         this.events.emit('load-error', error);
         if (!this.stopping) await sleep(this.retryMs);
       }
     }
+  }
+
+  /** Waits `ms`, cut short by flush and drain. */
+  private async pause(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.hurry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.hurry = undefined;
   }
 
   /** Resolves once everything durable so far is in ClickHouse; rejects on the next failed load. */
