@@ -95,7 +95,7 @@ ARRAY JOIN if(empty(d.tags), [''], d.tags) AS tag
 GROUP BY project_id, hour, tag, model, provider, name, environment;
 
 -- Calls loaded before this migration: their newest copies (each counts +1), as raw queries read them.
--- The columns are named, not `*`: a later layout of calls may keep some as ALIAS (0012: cost_total),
+-- The columns are named, not `*`: a later layout of calls may keep some as ALIAS (0012: cost_input),
 -- and `*` leaves those out when this runs after it on a store that had no 0009 yet.
 INSERT INTO calls_hourly_tags
 SELECT

@@ -3,7 +3,9 @@
 --   * sorting key (project_id, hour, user_id, session_id, trace_id, id) instead of (project_id, hour,
 --     id): a user's sessions and a session's traces sit together, so user_id, session_id, trace_id
 --     and metadata compress as runs instead of random strings (-4.5 bytes per call);
---   * cost_total is an ALIAS of its four parts, not a stored column (-2.7);
+--   * cost_input is an ALIAS (cost_total minus the other three parts), not a stored column (-2.7):
+--     the parts always add up to the total (the pricer splits a client-sent total over them), and
+--     the total is what queries sum and sort by, so it is the one stored;
 --   * the ingestion time is stored as version_lag = version - timestamp in ms (an SDK flushes
 --     within seconds of the call, so a few bits; the absolute ms needed 3.1 bytes) and `version` is
 --     an ALIAS of timestamp + version_lag (-1.2).
@@ -52,11 +54,11 @@ CREATE TABLE calls
     tool_result_tokens     UInt32 CODEC(T64, ZSTD(1)),
     -- null: the call did not report its prompt anatomy (context_overhead skips it)
     user_input_tokens      Nullable(UInt32) CODEC(T64, ZSTD(1)),
-    cost_input             Decimal64(12) CODEC(GCD, T64, ZSTD(1)),
+    cost_input             Decimal64(12) ALIAS cost_total - cost_output - cost_cache_read - cost_cache_write,
     cost_output            Decimal64(12) CODEC(GCD, T64, ZSTD(1)),
     cost_cache_read        Decimal64(12) CODEC(GCD, ZSTD(1)),
     cost_cache_write       Decimal64(12) CODEC(GCD, ZSTD(1)),
-    cost_total             Decimal64(12) ALIAS cost_input + cost_output + cost_cache_read + cost_cache_write,
+    cost_total             Decimal64(12) CODEC(GCD, T64, ZSTD(1)),
     price_source           Enum8('unknown' = 0, 'catalog' = 1, 'project' = 2, 'client' = 3),
     -- the prices that were applied, USD per 1M tokens (cache_savings needs them per call)
     input_price            Decimal64(9) CODEC(GCD, ZSTD(1)),
@@ -80,7 +82,7 @@ TTL toDateTime(timestamp) + toIntervalDay(retention_days) WHERE retention_days >
 SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
 
 INSERT INTO calls
-SELECT * EXCEPT (cost_total, version), toInt64(version) - toUnixTimestamp64Milli(timestamp) AS version_lag
+SELECT * EXCEPT (cost_input, version), toInt64(version) - toUnixTimestamp64Milli(timestamp) AS version_lag
 FROM calls_0001 FINAL;
 
 DROP TABLE calls_0001;
@@ -101,8 +103,8 @@ SELECT
     toInt64(history_tokens) AS history_tokens,
     toInt64(tool_result_tokens) AS tool_result_tokens,
     CAST(user_input_tokens, 'Nullable(Int64)') AS user_input_tokens,
-    cost_input, cost_output, cost_cache_read, cost_cache_write,
-    cost_input + cost_output + cost_cache_read + cost_cache_write AS cost_total,
+    cost_total - cost_output - cost_cache_read - cost_cache_write AS cost_input,
+    cost_output, cost_cache_read, cost_cache_write, cost_total,
     price_source, input_price, output_price, cache_read_price, cache_write_price,
     toUInt64(toUnixTimestamp64Milli(timestamp) + version_lag) AS version,
     toInt8(1) AS sign

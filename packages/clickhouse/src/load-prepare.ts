@@ -63,7 +63,7 @@ export function prepareLoad(records: readonly LogRecord[], end: number): Prepare
 }
 
 function prepareCalls(calls: readonly CallRow[]): PreparedCalls {
-  // calls stores cost_total and version as ALIAS columns (migration 0012): encode the stored form.
+  // calls stores cost_input and version as ALIAS columns (migration 0012): encode the stored form.
   const { body, lineEnds } = encodeLines(toCompact(calls.map(toStoredCall), CALL_COLUMNS));
   const projects: string[] = [];
   const projectSlot = new Map<string, number>();

@@ -8,14 +8,14 @@ import type { ClickHouse } from './client.ts';
 type Covers<Row, List extends readonly (keyof Row)[]> = Exclude<keyof Row, List[number]> extends never ? List : never;
 
 /**
- * A call as `calls` stores it (migration 0012): cost_total and version are ALIAS columns there,
- * computed from the cost parts and from timestamp + version_lag.
+ * A call as `calls` stores it (migration 0012): cost_input and version are ALIAS columns there,
+ * computed as cost_total minus the other parts and as timestamp + version_lag.
  */
-export type StoredCallRow = Omit<CallRow, 'cost_total' | 'version'> & { version_lag: number };
+export type StoredCallRow = Omit<CallRow, 'cost_input' | 'version'> & { version_lag: number };
 
 /** The stored form of a call; `version_lag` is ms from the call's timestamp to its ingestion. */
 export function toStoredCall(row: CallRow): StoredCallRow {
-  const { cost_total: _total, version, ...stored } = row;
+  const { cost_input: _input, version, ...stored } = row;
   return Object.assign(stored, { version_lag: version - row.timestamp });
 }
 
@@ -24,7 +24,7 @@ const callColumns = [
   'metadata', 'provider', 'model', 'status', 'error_message', 'attempt', 'batch', 'duration_ms', 'ttft_ms',
   'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'system_tokens',
   'tool_definition_tokens', 'retrieval_tokens', 'history_tokens', 'tool_result_tokens', 'user_input_tokens',
-  'cost_input', 'cost_output', 'cost_cache_read', 'cost_cache_write', 'price_source', 'input_price',
+  'cost_output', 'cost_cache_read', 'cost_cache_write', 'cost_total', 'price_source', 'input_price',
   'output_price', 'cache_read_price', 'cache_write_price', 'input', 'output', 'retention_days', 'version_lag',
 ] as const satisfies readonly (keyof StoredCallRow)[];
 /** The columns an insert into `calls` names, in StoredCallRow field names. */

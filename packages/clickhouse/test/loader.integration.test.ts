@@ -107,7 +107,7 @@ describe('loader', () => {
     const dir = path.join(root, 'log-poison');
     const log = await EventLog.open({ dir });
     await log.append(callsBatch(Array.from({ length: 3 }, () => makeCall({ project_id: 'p-poison' }))));
-    await log.append(callsBatch([{ ...makeCall({ project_id: 'p-poison', id: 'bad' }), cost_input: 'not a number' }]));
+    await log.append(callsBatch([{ ...makeCall({ project_id: 'p-poison', id: 'bad' }), cost_total: 'not a number' }]));
     await log.append(callsBatch(Array.from({ length: 2 }, () => makeCall({ project_id: 'p-poison' }))));
     await log.close();
 

@@ -27,7 +27,7 @@ describe('ClickHouse migrations on chDB', () => {
     await ch.client.insert({
       table: 'calls',
       format: 'JSONEachRow',
-      values: [{ project_id: 'p', id: 'a', timestamp: Date.UTC(2026, 0, 1), cost_output: '0.000000000123', version_lag: 1 }],
+      values: [{ project_id: 'p', id: 'a', timestamp: Date.UTC(2026, 0, 1), cost_total: '0.000000000123', version_lag: 1 }],
     });
     const rows = await queryRows<{ total: string }>(ch, 'SELECT sum(cost_total) AS total FROM calls WHERE project_id = {p:String}', {
       tag: 'test',

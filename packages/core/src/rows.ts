@@ -170,8 +170,9 @@ type CostColumns = Pick<CallRow, 'cost_input' | 'cost_output' | 'cost_cache_read
 /**
  * A call whose cost_total and parts agree, for fixtures and tools that state only some of them
  * (`given`): a given total wins, and cost_input becomes whatever of it the other parts leave;
- * without one, the total is the sum of the parts. `calls` stores the parts and computes cost_total from
- * them (migration 0012), so a total alone would read back as 0.
+ * without one, the total is the sum of the parts. `calls` stores the total and computes cost_input
+ * as the total minus the other parts (migration 0012), so parts that disagree with the total would
+ * read back with a wrong cost_input.
  */
 export function withCostParts<Row extends CostColumns>(row: Row, given: Partial<CostColumns> = row): Row {
   const others = toDec(row.cost_output).plus(row.cost_cache_read).plus(row.cost_cache_write);

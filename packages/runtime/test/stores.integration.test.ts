@@ -21,7 +21,7 @@ describe('embedded stores', () => {
     await first.ch.client.insert({
       table: 'calls',
       format: 'JSONEachRow',
-      values: [{ project_id: 'p1', id: 'call-1', timestamp: Date.UTC(2026, 10, 1), cost_input: '0.25', version_lag: 1 }],
+      values: [{ project_id: 'p1', id: 'call-1', timestamp: Date.UTC(2026, 10, 1), cost_total: '0.25', version_lag: 1 }],
     });
     expect(await checkHealth(first)).toEqual({ status: 'ok', postgres: true, clickhouse: true });
     await first.close();

@@ -39,7 +39,7 @@ async function insertRows(ch: ClickHouse, table: string, rows: readonly object[]
 }
 
 async function insertBatch(ch: ClickHouse, batch: RowBatch): Promise<void> {
-  // calls stores cost_total and version as ALIAS columns (migration 0012).
+  // calls stores cost_input and version as ALIAS columns (migration 0012).
   await insertRows(ch, 'calls', batch.calls.map(toStoredCall));
   // Content storage is off by default: a tool's input is kept only as its hash.
   await insertRows(ch, 'spans', batch.spans.map((span) => (span.input ? { ...span, input: '' } : span)));

@@ -48,8 +48,8 @@ const PART_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite'] as const;
  * The client's total taken as given, split over the parts in the proportions of our own price, or,
  * without a price of our own (or one that comes to zero), in the proportions of the tokens (uncached
  * input, output, cache read, cache write; all of it to input when there are none). The last non-zero
- * part takes the rounding, so the parts always add up to the total exactly: `calls` stores only the
- * parts and computes cost_total from them (migration 0012).
+ * part takes the rounding, so the parts always add up to the total exactly: `calls` stores the total
+ * and computes cost_input from it and the other parts (migration 0012).
  */
 function clientCost(total: Dec, priced: Priced | null, usage: PriceUsage): CallCost {
   const ours = priced ? priced.parts.input.plus(priced.parts.output).plus(priced.parts.cacheRead).plus(priced.parts.cacheWrite) : ZERO;
