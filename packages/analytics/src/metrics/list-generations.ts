@@ -171,7 +171,8 @@ export async function listGenerations(
      LIMIT {k:UInt32}`,
     { tag: `generations.by_${order}.candidates`, params: { ...params, k } },
   );
-  // (hour, id) pairs are on the sorting key: FINAL reads only the granules that hold them
+  // FINAL over just these (hour, id) pairs: the hour is on the sorting key (since migration 0012 the id
+  // is no longer next to it, so each hour is read whole; an hour is a few granules at these rates)
   let rows = await select(
     ` AND (toStartOfHour(timestamp), id) IN (
         SELECT tupleElement(pair, 1), tupleElement(pair, 2)
