@@ -50,6 +50,7 @@ const ingestion = await createIngestion({
     ...(loaderRows ? { batchRows: loaderRows } : {}),
     worker: process.env.BENCH_LOADER_WORKER !== '0',
     ...(process.env.BENCH_LOADER_DELAY_MS ? { delayMs: Number(process.env.BENCH_LOADER_DELAY_MS) } : {}),
+    ...(process.env.BENCH_LOADER_TURN_MS ? { turnMs: Number(process.env.BENCH_LOADER_TURN_MS) } : {}),
   },
   onError: (error) => console.error(error),
 });
