@@ -5,8 +5,8 @@ import { TupleParam, type ClickHouseSettings } from '@clickhouse/client';
 import type { CallRow } from '@margin/core';
 import type { ClickHouse } from './client.ts';
 import { command, queryRows } from './query.ts';
-import { CALL_COLUMNS, DELTA_COLUMNS, insertCompact, toStoredCall } from './table-columns.ts';
-import { newestPerId } from './newest-per-id.ts';
+import { DELTA_COLUMNS, insertCalls, insertCompact } from './table-columns.ts';
+import { idKey, newestPerId } from './newest-per-id.ts';
 import { LOOKUP_CHUNK } from './load-prepare.ts';
 
 export { newestPerId };
@@ -29,7 +29,6 @@ export interface CallsPlan<C extends CallKey = CallRow> {
 }
 
 const hourOf = (ms: number): number => Math.floor(ms / 3_600_000) * 3600;
-const keyOf = (projectId: string, id: string): string => `${projectId}\u0000${id}`;
 type SortKey = [hour: number, user_id: string, session_id: string, trace_id: string];
 /** The part of calls' sorting key (migration 0012) below project_id and above id. */
 const sortKeyOf = (call: Pick<CallRow, 'timestamp' | 'user_id' | 'session_id' | 'trace_id'>): SortKey => [
@@ -54,7 +53,7 @@ export async function findCopies(ch: ClickHouse, projects: readonly string[], id
   const existing = new Map<string, ExistingCopy[]>();
   for (const ids of idChunks) {
     for (const copy of await lookupCopies(ch, projects, ids)) {
-      const key = keyOf(copy.project_id, copy.id);
+      const key = idKey(copy.project_id, copy.id);
       existing.set(key, [...(existing.get(key) ?? []), copy]);
     }
   }
@@ -69,7 +68,7 @@ export async function planAgainst<C extends CallKey>(ch: ClickHouse, incoming: r
     return plan;
   }
   for (const call of incoming) {
-    const copies = existing.get(keyOf(call.project_id, call.id)) ?? [];
+    const copies = existing.get(idKey(call.project_id, call.id)) ?? [];
     const newest = copies.reduce<ExistingCopy | undefined>((best, c) => (!best || c.version > best.version ? c : best), undefined);
     if (!newest) {
       plan.inserts.push(call);
@@ -132,8 +131,8 @@ async function withoutWrittenCorrections(ch: ClickHouse, corrections: Correction
      WHERE (project_id, id, version) IN {keys:Array(Tuple(String, String, UInt64))}`,
     { tag: 'load.calls_corrections_lookup', params: { keys: corrections.map((c) => new TupleParam([c.project_id, c.id, c.version])) } },
   );
-  const seen = new Set(written.map((w) => `${keyOf(w.project_id, w.id)}\u0000${Number(w.version)}`));
-  return corrections.filter((c) => !seen.has(`${keyOf(c.project_id, c.id)}\u0000${c.version}`));
+  const seen = new Set(written.map((w) => `${idKey(w.project_id, w.id)}\u0000${Number(w.version)}`));
+  return corrections.filter((c) => !seen.has(`${idKey(c.project_id, c.id)}\u0000${c.version}`));
 }
 
 /**
@@ -142,7 +141,7 @@ async function withoutWrittenCorrections(ch: ClickHouse, corrections: Correction
  * order a crash anywhere leaves a state that planning the same rows again completes exactly.
  */
 export async function applyCallsPlan(ch: ClickHouse, plan: CallsPlan, settings: ClickHouseSettings = {}): Promise<void> {
-  await runCallsPlan(ch, plan, settings, (rows) => insertCompact(ch, 'calls', CALL_COLUMNS, rows.map(toStoredCall), settings));
+  await runCallsPlan(ch, plan, settings, (rows) => insertCalls(ch, rows, settings));
 }
 
 /** applyCallsPlan with the calls insert supplied: the loader's worker path sends pre-encoded lines. */

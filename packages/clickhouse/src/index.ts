@@ -6,4 +6,4 @@ export * from './loader.ts';
 export * from './writer.ts';
 export * from './calls-upsert.ts';
 export * from './insert-ceiling.ts';
-export { CALL_COLUMNS, DELTA_COLUMNS, toStoredCall, type StoredCallRow } from './table-columns.ts';
+export { CALL_COLUMNS, DELTA_COLUMNS, insertCalls } from './table-columns.ts';

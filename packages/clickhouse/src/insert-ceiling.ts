@@ -2,7 +2,7 @@
 // `calls`, no log and no resent-id lookup. Ingestion benchmarks compare their rows/s against it.
 import type { CallRow } from '@margin/core';
 import type { ClickHouse } from './client.ts';
-import { CALL_COLUMNS, toCompact, toStoredCall } from './table-columns.ts';
+import { CALL_COLUMNS, compactCalls, toStoredCall } from './table-columns.ts';
 
 export interface InsertCeiling {
   rows: number;
@@ -25,8 +25,8 @@ export async function measureInsertCeiling(
   const format = options.format ?? 'JSONCompactEachRow';
   const batches: unknown[][] = [];
   for (let i = 0; i < rows.length; i += batchRows) {
-    const slice = rows.slice(i, i + batchRows).map(toStoredCall);
-    batches.push(format === 'JSONCompactEachRow' ? toCompact(slice, CALL_COLUMNS) : slice);
+    const slice = rows.slice(i, i + batchRows);
+    batches.push(format === 'JSONCompactEachRow' ? compactCalls(slice) : slice.map(toStoredCall));
   }
   const started = performance.now();
   for (const values of batches) {

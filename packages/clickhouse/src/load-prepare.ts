@@ -5,7 +5,7 @@
 import type { CallRow } from '@margin/core';
 import { newestPerId } from './newest-per-id.ts';
 import type { LogRecord } from './log-segment.ts';
-import { CALL_COLUMNS, SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS, toCompact, toStoredCall } from './table-columns.ts';
+import { SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS, compactCalls, toCompact } from './table-columns.ts';
 
 /** Ids per resent-id lookup statement (the lookup's IN set). */
 export const LOOKUP_CHUNK = 10_000;
@@ -63,8 +63,7 @@ export function prepareLoad(records: readonly LogRecord[], end: number): Prepare
 }
 
 function prepareCalls(calls: readonly CallRow[]): PreparedCalls {
-  // calls stores cost_input and version as ALIAS columns (migration 0012): encode the stored form.
-  const { body, lineEnds } = encodeLines(toCompact(calls.map(toStoredCall), CALL_COLUMNS));
+  const { body, lineEnds } = encodeLines(compactCalls(calls));
   const projects: string[] = [];
   const projectSlot = new Map<string, number>();
   const projectIndex = new Uint32Array(calls.length);

@@ -4,6 +4,7 @@
 import type { ClickHouse } from './client.ts';
 import { findCopies, planAgainst, runCallsPlan, type CallKey, type CallsPlan } from './calls-upsert.ts';
 import type { PreparedCalls, PreparedLoad } from './load-prepare.ts';
+import { idKey } from './newest-per-id.ts';
 import { CALL_COLUMNS, SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS } from './table-columns.ts';
 
 /** A prepared call's key and its line in the prepared body. */
@@ -20,7 +21,7 @@ export async function planPrepared(ch: ClickHouse, calls: PreparedCalls): Promis
     const project_id = calls.projects[calls.projectIndex[line]!]!;
     const key = { project_id, id, version: calls.versions[line]!, timestamp: calls.timestamps[line]!, line };
     // Only a call with a copy already in calls needs its sorting key: read it from its line, rarely.
-    if (!existing.has(`${project_id}\u0000${id}`)) return { ...key, user_id: '', session_id: '', trace_id: '' };
+    if (!existing.has(idKey(project_id, id))) return { ...key, user_id: '', session_id: '', trace_id: '' };
     const values = JSON.parse(lineOf(body, calls, line).toString('utf8')) as unknown[];
     return { ...key, user_id: values[USER] as string, session_id: values[SESSION] as string, trace_id: values[TRACE] as string };
   });

@@ -69,6 +69,16 @@ export function toCompact<Row>(rows: readonly Row[], columns: readonly (keyof Ro
   return out;
 }
 
+/** Calls in their stored form (toStoredCall) as JSONCompactEachRow rows in CALL_COLUMNS order. */
+export function compactCalls(rows: readonly CallRow[]): unknown[][] {
+  return toCompact(rows.map(toStoredCall), CALL_COLUMNS);
+}
+
+/** Inserts calls into `calls` in their stored form. */
+export async function insertCalls(ch: ClickHouse, rows: readonly CallRow[], settings: ClickHouseSettings = {}): Promise<void> {
+  await insertCompact(ch, 'calls', CALL_COLUMNS, rows.map(toStoredCall), settings);
+}
+
 export async function insertCompact<Row>(
   ch: ClickHouse,
   table: string,

@@ -1,7 +1,7 @@
 // Loads demo traffic straight into ClickHouse in large batches: no HTTP, no log. Every call goes into
 // `calls`, whose view (migration 0003) feeds calls_delta +1 and the rollups in the same statement;
 // demo ids are fresh, so no resent-id lookup is needed.
-import { toStoredCall, type ClickHouse } from '@margin/clickhouse';
+import { insertCalls, type ClickHouse } from '@margin/clickhouse';
 import type { RowBatch } from '@margin/core';
 import { generateDemo, type DemoOptions } from './generate.ts';
 
@@ -39,8 +39,7 @@ async function insertRows(ch: ClickHouse, table: string, rows: readonly object[]
 }
 
 async function insertBatch(ch: ClickHouse, batch: RowBatch): Promise<void> {
-  // calls stores cost_input and version as ALIAS columns (migration 0012).
-  await insertRows(ch, 'calls', batch.calls.map(toStoredCall));
+  await insertCalls(ch, batch.calls, { log_comment: 'demo.load.calls' });
   // Content storage is off by default: a tool's input is kept only as its hash.
   await insertRows(ch, 'spans', batch.spans.map((span) => (span.input ? { ...span, input: '' } : span)));
   await insertRows(ch, 'traces', batch.traces);
