@@ -1,6 +1,7 @@
 // Builds (once) a bench store of N demo calls: chDB under bench/.data, reused while N, seed and
 // period match, so timing runs do not pay for the load again.
-import { command, createClickHouse, migrateClickHouse, queryRows, type ClickHouse } from '@margin/clickhouse';
+import { createClickHouse, migrateClickHouse, queryRows, type ClickHouse } from '@margin/clickhouse';
+import { optimizeFinal } from './bytes.ts';
 import { loadDemoDirect, type LoadDemoResult } from '@margin/analytics';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,7 +58,9 @@ export async function openBenchStore(
       log(`  ${p.calls.toLocaleString('en-US')} calls, ${Math.round(p.rows / p.seconds).toLocaleString('en-US')} rows/s`);
     },
   });
-  log(`loaded in ${load.seconds.toFixed(0)} s: ${Math.round(load.rowsPerSecond).toLocaleString('en-US')} rows/s (all tables), ${Math.round(load.calls / load.seconds).toLocaleString('en-US')} calls/s`);
+  log(
+    `loaded in ${load.seconds.toFixed(0)} s: ${Math.round(load.rowsPerSecond).toLocaleString('en-US')} rows/s (all tables), ${Math.round(load.calls / load.seconds).toLocaleString('en-US')} calls/s`,
+  );
   await optimizeAll(ch, log, 'after the load');
   const meta: BenchMeta = { calls, seed, end: BENCH_END, months: BENCH_MONTHS, load, builtAt: new Date().toISOString() };
   fs.writeFileSync(metaFile, JSON.stringify(meta, null, 2));
@@ -72,6 +75,9 @@ async function optimizeAll(ch: ClickHouse, log: (line: string) => void, why: str
     `SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' AND name != 'margin_migrations' ORDER BY name`,
     { tag: 'bench.tables' },
   );
-  for (const { name } of tables) await command(ch, `OPTIMIZE TABLE ${name} FINAL`, { tag: 'bench.optimize' });
+  await optimizeFinal(
+    ch,
+    tables.map((t) => t.name),
+  );
   log(`OPTIMIZE FINAL of ${tables.length} tables ${why} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
