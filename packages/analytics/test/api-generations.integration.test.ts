@@ -85,6 +85,24 @@ describe('GET /api/public/generations handler', () => {
     expect(data.map((g) => g.id).sort()).toEqual(expected.sort());
   });
 
+  it('filters the newest copy, not a stale one that matched the filter (by cost and newest first)', async () => {
+    // m01..m05 first sent on gpt-4o at a high cost, then corrected to gpt-4o-mini (same key, both
+    // copies kept: merges held off); m06 stays on gpt-4o.
+    await command(ch, 'SYSTEM STOP MERGES calls', { tag: 'test' });
+    const first = Array.from({ length: 5 }, (_, i) => call({ id: `m0${i + 1}`, project_id: 'p6', timestamp: at(3, 10, i), model: 'gpt-4o', cost_total: '7', version: 1 }));
+    await insertCalls(ch, [...first, call({ id: 'm06', project_id: 'p6', timestamp: at(3, 10, 9), model: 'gpt-4o', cost_total: '0.5' })]);
+    await insertCalls(ch, first.map((c) => call({ ...c, model: 'gpt-4o-mini', cost_total: '0.01', version: 2 })));
+    for (const order of ['cost', 'timestamp']) {
+      const result = await handleGenerations(new URLSearchParams(`order_by=${order}&model=gpt-4o&limit=3`), { ch, projectId: 'p6' });
+      expect(ZGenerationsResponse.parse(result.body).data.map((g) => [g.id, g.model]), order).toEqual([['m06', 'gpt-4o']]);
+      const mini = await handleGenerations(new URLSearchParams(`order_by=${order}&model=gpt-4o-mini&limit=10`), { ch, projectId: 'p6' });
+      const rows = ZGenerationsResponse.parse(mini.body).data;
+      expect(rows.map((g) => g.id).sort(), order).toEqual(['m01', 'm02', 'm03', 'm04', 'm05']);
+      expect(rows.every((g) => g.cost.total === 0.01)).toBe(true);
+    }
+    await command(ch, 'SYSTEM START MERGES calls', { tag: 'test' });
+  });
+
   it('stays exact by cost when stale copies with high costs exist', async () => {
     // 30 calls first sent with cost 5, then corrected to a few cents, in the same hour (so both
     // copies stay until a merge); 10 calls a1..a10 sent once with costs 1..10, ids sorting below.
