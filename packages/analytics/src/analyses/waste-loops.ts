@@ -10,7 +10,7 @@
 //   * traces whose deepest step over all their calls is below the loop depth are no loop in any range.
 // Measured at 10M calls (7.5M traces): 2-4 s as a GROUP BY trace_id over raw calls.
 import { queryRows } from '@margin/clickhouse';
-import { rangeParams as timeParams } from '../sql/index.ts';
+import { HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, rangeParams as timeParams, traceStepsParts } from '../sql/index.ts';
 import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 import { Dec, usd } from './money.ts';
@@ -38,9 +38,6 @@ interface LoopRow {
 const TOP_STEP = 'arrayReverseSort(arrayFilter(x -> x.1 > 0, arrayZip(mapValues(steps), mapKeys(steps))))[1]';
 /** Rows that may hold a loop: a trace has at least as many calls as first attempts of one step. */
 const DEEP = 'requests >= {min_depth:Int64} AND arrayMax(mapValues(steps)) >= {min_depth:Int64}';
-/** A trace whose hours lie inside [from, to), and one with a call hour overlapping it (hour + 1 h > from). */
-const INSIDE = "min_hour >= {from:DateTime64(3, 'UTC')} AND max_hour + 3600 <= {to:DateTime64(3, 'UTC')}";
-const OVERLAPS = "max_hour + 3600 > {from:DateTime64(3, 'UTC')} AND min_hour < {to:DateTime64(3, 'UTC')}";
 
 /** `maxUnmerged`: beyond this many traces outside the largest part, one statement merges them all (tests set 0 to take that path). */
 export async function agentLoops(ctx: AnalysisContext, range: { from: number; to: number }, maxUnmerged = MAX_UNMERGED): Promise<Loop[]> {
@@ -48,18 +45,8 @@ export async function agentLoops(ctx: AnalysisContext, range: { from: number; to
   return rows.map((row) => ({ trace_id: row.trace_id, name: row.step_name, depth: Number(row.depth), spend: usd(row.spend) }));
 }
 
-const activeParts = async (ctx: AnalysisContext): Promise<string[]> =>
-  (
-    await queryRows<{ part: string }>(
-      ctx.ch,
-      `SELECT name AS part FROM system.parts
-       WHERE database = currentDatabase() AND table = 'calls_trace_steps' AND active ORDER BY rows DESC, name`,
-      { tag: 'analyses.waste.loops_parts' },
-    )
-  ).map((row) => row.part);
-
 async function rollupLoops(ctx: AnalysisContext, range: { from: number; to: number }, maxUnmerged: number): Promise<LoopRow[]> {
-  const parts = await activeParts(ctx);
+  const parts = await traceStepsParts(ctx.ch);
   if (!parts.length) return [];
   const params = { projectId: ctx.projectId, part: parts[0], min_depth: LOOP_MIN_DEPTH, ...timeParams({ fromMs: range.from, toMs: range.to }) };
   const { whole, edge } = (await largestPartLoops(ctx, params, maxUnmerged)) ?? (await anyPartsLoops(ctx, params));
@@ -127,7 +114,7 @@ async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unk
         { tag: 'analyses.waste.loops_rows', params: { ...params, offsets } },
       )
     : [];
-  if (rows.length !== offsets.length || !(await activeParts(ctx)).includes(String(params.part))) return null;
+  if (rows.length !== offsets.length || !(await traceStepsParts(ctx.ch)).includes(String(params.part))) return null;
   const partial = new Set(unmergedIds);
   const edge = new Set(cut.map((row) => String(row.offset)));
   const merged = rows.filter((row) => !partial.has(row.trace_id));

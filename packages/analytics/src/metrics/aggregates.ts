@@ -2,7 +2,7 @@
 // it: over the deduplicated raw calls, and over the rollups (migrations 0004-0006, 0008-0009), whose
 // measures are signed sums. A source missing an aggregate cannot serve a metric that needs it.
 
-export type SourceId = 'raw' | 'hourly' | 'hourly_tags' | 'daily_users' | 'daily_sessions' | 'hourly_traces' | 'daily_latency';
+export type SourceId = 'raw' | 'hourly' | 'hourly_tags' | 'daily_users' | 'daily_sessions' | 'hourly_traces' | 'daily_latency' | 'trace_count';
 
 export interface Aggregate {
   raw: string;
@@ -12,6 +12,7 @@ export interface Aggregate {
   daily_sessions?: string;
   hourly_traces?: string;
   daily_latency?: string;
+  trace_count?: string;
 }
 
 const everywhere = (raw: string, rollup: string): Aggregate => ({ raw, hourly: rollup, hourly_tags: rollup, daily_users: rollup, daily_sessions: rollup });
@@ -61,7 +62,12 @@ export const AGGREGATES = {
   sessions: { raw: "uniqExactIf(session_id, session_id != '')", daily_sessions: `uniqExactIf(reinterpretAsUInt128(session_hash), ${distinctKey('session_hash')})` },
   session_spend: { raw: "sumIf(cost_total, session_id != '')", daily_sessions: "sumIf(cost_total, session_hash != sipHash128(''))" },
   // a call sent without a trace is a trace of its own (ingestion already defaults trace_id to the id)
-  traces: { raw: `uniqExact(${TRACE_KEY})`, hourly_traces: 'uniqExactIf(reinterpretAsUInt128(trace_hash), requests > 0)' },
+  traces: {
+    raw: `uniqExact(${TRACE_KEY})`,
+    hourly_traces: 'uniqExactIf(reinterpretAsUInt128(trace_hash), requests > 0)',
+    // counted beforehand (trace-count.ts) and passed in as a parameter
+    trace_count: 'any(trace_count)',
+  },
   // linear interpolation between closest ranks (numpy's default), over the exact values
   latency_p50: { raw: 'quantileExactInclusive(0.5)(duration_ms)', daily_latency: histogramQuantile(0.5) },
   latency_p95: { raw: 'quantileExactInclusive(0.95)(duration_ms)', daily_latency: histogramQuantile(0.95) },

@@ -3,10 +3,11 @@
 // per part of the plan joined by group, and for shares a cross join with the whole range's
 // aggregates (same filters, so a call with two tags is one call).
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
-import { groupExpression, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
+import { activeFilters, groupExpression, HOUR_MS, isAligned, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
 import { aggregateSql, SUM_TYPES, TRACE_KEY, type AggregateName } from './aggregates.ts';
 import { neededAggregates, planParts, type MetricsPlan, type QueryPart } from './plan.ts';
 import { METRICS, type MetricName } from './registry.ts';
+import { countTraces } from './trace-count.ts';
 
 export interface MetricsContext {
   ch: ClickHouse;
@@ -32,6 +33,8 @@ export type MetricsRow = Record<string, MetricValue>;
 export interface MetricsOptions {
   /** 'raw' skips the rollups (tests and checks compare the two). */
   source?: 'auto' | 'raw';
+  /** The range's distinct traces, counted beforehand (countTraces); getMetrics fills it in when it can. */
+  traceCount?: number | undefined;
 }
 
 export function toRange(query: Pick<MetricsQuery, 'from' | 'to'>): TimeRange {
@@ -138,6 +141,7 @@ export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, option
   const order = query.order_by ? ` ORDER BY ${query.order_by} DESC${grouped ? ', group_key' : ''}` : grouped ? ' ORDER BY group_key' : '';
   const limit = query.limit !== undefined ? ' LIMIT {limit:UInt32}' : '';
   if (query.limit !== undefined) params.limit = query.limit;
+  if (options.traceCount !== undefined) params.trace_count = options.traceCount;
   const sql = `SELECT ${columns.join(', ')} FROM ${from}${order}${limit}`;
   const source = groupParts.map((part) => part.plan.id).join(',');
   return { sql, params, source, metrics };
@@ -149,7 +153,8 @@ export function planQuery(query: MetricsQuery, options: MetricsOptions = {}): { 
   const filters = query.filters ?? {};
   const metrics = [...new Set([...query.metrics, ...(query.order_by ? [query.order_by] : [])])];
   const needs = neededAggregates(metrics);
-  const groupParts = planParts({ range, aggregates: needs.group, group_by: query.group_by, filters }, options.source);
+  const traceCount = options.traceCount !== undefined && !query.group_by && activeFilters(filters).length === 0;
+  const groupParts = planParts({ range, aggregates: needs.group, group_by: query.group_by, filters, traceCount }, options.source);
   const totalParts = needs.totals.length > 0 ? planParts({ range, aggregates: needs.totals, filters }, options.source) : [];
   return { groupParts, totalParts };
 }
@@ -166,8 +171,21 @@ function convert(name: MetricName, value: unknown): MetricValue {
   }
 }
 
+/**
+ * Whether countTraces may answer the query's distinct traces: the whole range's traces, unfiltered,
+ * over whole hours, and not asked of raw calls.
+ */
+function countsTraces(query: MetricsQuery, options: MetricsOptions): boolean {
+  const metrics = [...query.metrics, ...(query.order_by ? [query.order_by] : [])];
+  return (
+    options.source !== 'raw' && options.traceCount === undefined && !query.group_by && activeFilters(query.filters ?? {}).length === 0 &&
+    isAligned(toRange(query), HOUR_MS) && neededAggregates(metrics).group.includes('traces')
+  );
+}
+
 export async function getMetrics(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}): Promise<{ data: MetricsRow[] }> {
-  const built = buildMetricsSql(ctx, query, options);
+  const traceCount = countsTraces(query, options) ? await countTraces(ctx, toRange(query)) : null;
+  const built = buildMetricsSql(ctx, query, traceCount === null ? options : { ...options, traceCount });
   const rows = await queryRows<Record<string, unknown>>(ctx.ch, built.sql, {
     tag: `metrics.${built.source}${query.group_by ? `.by_${query.group_by}` : ''}`,
     params: built.params,

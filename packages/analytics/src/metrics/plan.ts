@@ -10,7 +10,7 @@
 import { activeFilters, groupExpression, HOUR_MS, isAligned, type Filters, type GroupBy, type TimeRange } from '../sql/index.ts';
 import { aggregateSql, SUM_TYPES, type AggregateName } from './aggregates.ts';
 import { METRICS, type MetricName } from './registry.ts';
-import { HOURLY_SOURCE, RAW_SOURCE, ROLLUP_SOURCES, type MetricsSource } from './sources.ts';
+import { HOURLY_SOURCE, RAW_SOURCE, ROLLUP_SOURCES, TRACE_COUNT_SOURCE, type MetricsSource } from './sources.ts';
 
 export interface MetricsPlanInput {
   range: TimeRange;
@@ -24,6 +24,8 @@ export interface AggregatesPlanInput {
   aggregates: AggregateName[];
   group_by?: GroupBy | undefined;
   filters: Filters;
+  /** The range's distinct traces were counted beforehand (TRACE_COUNT_SOURCE reads them). */
+  traceCount?: boolean | undefined;
 }
 
 export function neededAggregates(metrics: MetricName[]): { group: AggregateName[]; totals: AggregateName[] } {
@@ -96,6 +98,11 @@ export interface QueryPart {
  * (tracesByGroup in get-metrics.ts counts them faster beside sums only).
  */
 export function planParts(input: AggregatesPlanInput, prefer: 'auto' | 'raw' = 'auto'): QueryPart[] {
+  if (input.traceCount && prefer !== 'raw' && input.aggregates.includes('traces')) {
+    const rest = input.aggregates.filter((aggregate) => aggregate !== 'traces');
+    const counted: QueryPart = { plan: { id: 'trace_count', parts: [{ source: TRACE_COUNT_SOURCE, range: input.range }] }, aggregates: ['traces'] };
+    return [counted, ...(rest.length > 0 ? planParts({ ...input, traceCount: false, aggregates: rest }, prefer) : [])];
+  }
   const whole = planAggregates(input, prefer);
   if (whole.id !== 'raw' || prefer === 'raw') return [{ plan: whole, aggregates: input.aggregates }];
   const parts: (QueryPart & { key: string })[] = [];

@@ -119,6 +119,21 @@ export const DAILY_LATENCY_SOURCE: MetricsSource = {
   },
 };
 
+/**
+ * The distinct traces of an unfiltered range of whole hours, counted beforehand from calls_trace_steps
+ * (trace-count.ts) and passed in as the `trace_count` parameter: never picked by the rollup rule,
+ * only by planParts when the count is there.
+ */
+export const TRACE_COUNT_SOURCE: MetricsSource = {
+  id: 'trace_count',
+  dimensions: {},
+  time: { column: 'hour', grain: 'hour' },
+  grainMs: HOUR_MS,
+  from() {
+    return { sql: '(SELECT {trace_count:UInt64} AS trace_count)', params: {} };
+  },
+};
+
 /** Rollups in the order they are tried (the smallest that serves first); raw answers everything else. */
 export const ROLLUP_SOURCES: MetricsSource[] = [
   HOURLY_SOURCE, DAILY_USERS_SOURCE, DAILY_SESSIONS_SOURCE, HOURLY_TAGS_SOURCE, DAILY_LATENCY_SOURCE, HOURLY_TRACES_SOURCE,

@@ -3,3 +3,4 @@ export * from './time-range.ts';
 export * from './filters.ts';
 export * from './group-by.ts';
 export * from './calls-source.ts';
+export * from './trace-steps.ts';
