@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { EventLog, Loader, createClickHouse, createEventWriter, measureInsertCeiling, migrateClickHouse, queryRows, type ClickHouse } from '@margin/clickhouse';
-import { createPricer, parseEvent, toRows, type RowBatch, type TEvent } from '@margin/core';
 import { DASHBOARD_QUERIES } from '@margin/analytics';
 import { makeEvent, makeHistory } from './events.ts';
+import { rowsFor } from './rows.ts';
 import { round, summarise } from './stats.ts';
 
 const ROWS = Number(process.env.STALL_ROWS ?? 100_000);
@@ -29,11 +29,7 @@ const gated = await createClickHouse({ dataDir: path.join(dataDir, 'ch') });
 const plain = await createClickHouse({ dataDir: path.join(dataDir, 'ch'), statementGate: false });
 await migrateClickHouse(gated);
 const projectId = `bench-${crypto.randomUUID()}`;
-const pricer = createPricer({ projectPrices: [] });
-const rowsOf = (raw: Record<string, unknown>[]): RowBatch => {
-  const events = raw.map((r) => parseEvent(r)).flatMap((r) => (r.ok ? [r.event as TEvent] : []));
-  return toRows(events, { projectId, retentionDays: 0, storeContent: false, now: Date.now(), pricer });
-};
+const rowsOf = rowsFor(projectId);
 const now = Date.now();
 await measureInsertCeiling(gated, rowsOf(makeHistory(SEED_ROWS, now - 3_600_000, 30)).calls, { batchRows: 10_000 });
 

@@ -51,6 +51,8 @@ const ingestion = await createIngestion({
     worker: process.env.BENCH_LOADER_WORKER !== '0',
     ...(process.env.BENCH_LOADER_DELAY_MS ? { delayMs: Number(process.env.BENCH_LOADER_DELAY_MS) } : {}),
     ...(process.env.BENCH_LOADER_TURN_MS ? { turnMs: Number(process.env.BENCH_LOADER_TURN_MS) } : {}),
+    // BENCH_OPTIMIZE_ON_INSERT=1: loads with ClickHouse's default (parts merged on insert), "before".
+    ...(process.env.BENCH_OPTIMIZE_ON_INSERT === '1' ? { insertSettings: { optimize_on_insert: 1 } } : {}),
   },
   onError: (error) => console.error(error),
 });
@@ -59,6 +61,17 @@ const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 let cpuMark = process.cpuUsage();
 let wallMark = performance.now();
+// The gate's counters and the rows loaded at the last reset: a phase's figures are the differences.
+type GateCounts = Omit<NonNullable<ReturnType<NonNullable<typeof ch.gate>['stats']>>, 'queuedFirst' | 'queuedNormal' | 'busy'>;
+const gateCounts = (): GateCounts | undefined => {
+  const stats = ch.gate?.stats();
+  if (!stats) return undefined;
+  const { queuedFirst: _f, queuedNormal: _n, busy: _b, ...counts } = stats;
+  return counts;
+};
+let gateMark = gateCounts();
+let loadedMark = ingestion.writer.stats().loadedRows;
+let turnMark = ingestion.writer.stats().turnMs;
 const range = { from: now - 40 * 86_400_000, to: now + 86_400_000 };
 const metricsCtx = { ch, projectId: project.id };
 
@@ -84,8 +97,14 @@ async function benchRoute(req: http.IncomingMessage, res: http.ServerResponse, u
   } else if (url.pathname === '/bench/stats') {
     const cpu = process.cpuUsage(cpuMark);
     const wallMs = performance.now() - wallMark;
+    const gateNow = gateCounts();
+    const writerStats = ingestion.writer.stats();
     body = {
-      ...ingestion.writer.stats(),
+      ...writerStats,
+      loadedRowsPerSecond: (writerStats.loadedRows - loadedMark) / (wallMs / 1000),
+      turnMs: writerStats.turnMs && turnMark ? Object.fromEntries(Object.entries(writerStats.turnMs).map(([k, v]) => [k, Math.round(v - turnMark![k as keyof typeof turnMark])])) : undefined,
+      // Per phase: loader turns, their wait and hold, and the normal lane's (dashboard + probe) wait and hold.
+      gate: gateNow && gateMark ? Object.fromEntries(Object.entries(gateNow).map(([k, v]) => [k, v - gateMark![k as keyof GateCounts]])) : undefined,
       eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
       serverCpuShare: (cpu.user + cpu.system) / 1000 / wallMs,
     };
@@ -93,6 +112,9 @@ async function benchRoute(req: http.IncomingMessage, res: http.ServerResponse, u
       loopDelay.reset();
       cpuMark = process.cpuUsage();
       wallMark = performance.now();
+      gateMark = gateNow;
+      loadedMark = writerStats.loadedRows;
+      turnMark = writerStats.turnMs;
     }
   } else return sendError(res, { status: 404, code: 'not_found', message: 'no such bench route' });
   res.writeHead(200, { 'content-type': 'application/json' });

@@ -1,6 +1,7 @@
 // Loads a PreparedLoad (load-prepare.ts): the resent-id plan from its flat keys, then inserts of its
 // pre-encoded bodies as raw bytes. Same statements, same order and same plan as loadBatch on rows;
 // this thread only joins lines when some calls are not inserted (resent ids).
+import type { ClickHouseSettings } from '@clickhouse/client';
 import type { ClickHouse } from './client.ts';
 import { findCopies, planAgainst, runCallsPlan, type CallKey, type CallsPlan } from './calls-upsert.ts';
 import type { PreparedCalls, PreparedLoad } from './load-prepare.ts';
@@ -28,14 +29,19 @@ export async function planPrepared(ch: ClickHouse, calls: PreparedCalls): Promis
   return { ...(await planAgainst(ch, keys, existing)), all: false };
 }
 
-/** Calls (plan first: corrections, inserts, stale copies), then spans, traces and scores. */
-export async function loadPrepared(ch: ClickHouse, load: PreparedLoad, plan: PreparedPlan): Promise<void> {
+/**
+ * Calls (plan first: corrections, inserts, stale copies), then spans, traces and scores. `settings`
+ * go to the raw inserts only, where they are part of the statement: chDB's client turns an insert's
+ * or query's `clickhouse_settings` into session `SET`s that outlive it (seen: a setting given to one
+ * `client.insert` was still in effect for the next query), so the corrections insert gets none.
+ */
+export async function loadPrepared(ch: ClickHouse, load: PreparedLoad, plan: PreparedPlan, settings: ClickHouseSettings = {}): Promise<void> {
   await runCallsPlan(ch, plan, {}, (inserts) =>
-    ch.insertRaw('calls', CALL_COLUMNS, 'JSONCompactEachRow', plan.all ? bytes(load.calls.body) : selectLines(load.calls, inserts), { log_comment: 'load.calls' }),
+    ch.insertRaw('calls', CALL_COLUMNS, 'JSONCompactEachRow', plan.all ? bytes(load.calls.body) : selectLines(load.calls, inserts), { ...settings, log_comment: 'load.calls' }),
   );
-  await ch.insertRaw('spans', SPAN_COLUMNS, 'JSONCompactEachRow', bytes(load.spans), { log_comment: 'load.spans' });
-  await ch.insertRaw('traces', TRACE_COLUMNS, 'JSONCompactEachRow', bytes(load.traces), { log_comment: 'load.traces' });
-  await ch.insertRaw('scores', SCORE_COLUMNS, 'JSONCompactEachRow', bytes(load.scores), { log_comment: 'load.scores' });
+  await ch.insertRaw('spans', SPAN_COLUMNS, 'JSONCompactEachRow', bytes(load.spans), { ...settings, log_comment: 'load.spans' });
+  await ch.insertRaw('traces', TRACE_COLUMNS, 'JSONCompactEachRow', bytes(load.traces), { ...settings, log_comment: 'load.traces' });
+  await ch.insertRaw('scores', SCORE_COLUMNS, 'JSONCompactEachRow', bytes(load.scores), { ...settings, log_comment: 'load.scores' });
 }
 
 const bytes = (view: Uint8Array): Buffer => Buffer.from(view.buffer, view.byteOffset, view.byteLength);

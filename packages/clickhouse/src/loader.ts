@@ -28,6 +28,14 @@ export interface LoaderOptions {
   /** Failed tries of one range before it is loaded record by record, and of one record before it is set aside. */
   quarantineAfter?: number;
   /**
+   * Settings of a load's raw inserts (the worker path's calls, spans, traces and scores; see
+   * loadPrepared for why not the others). Default `optimize_on_insert: 0`: every rollup view groups
+   * by its table's whole sorting key and a load holds one copy per id, so merging each new part on
+   * insert finds nothing to merge, yet it took about a third of a 50,000-row load's engine time
+   * (bench/ingest/turn-cost.ts), time no dashboard query can use.
+   */
+  insertSettings?: ClickHouseSettings;
+  /**
    * Read, parse and encode loads in a worker thread (default), so that the thread answering HTTP
    * never stalls on them; false: in this thread, as before (kept to measure the difference).
    */
@@ -45,7 +53,21 @@ export interface LoaderStats {
   prepare: 'worker' | 'inline' | 'off';
   /** Loads read and encoded in the worker thread. */
   workerLoads: number;
+  /** Where the loader's turns with the engine went (ms, cumulative): what dashboards wait for. */
+  turnMs: TurnTimes;
 }
+
+export interface TurnTimes {
+  /** Holding the engine while the worker still prepared the range. */
+  prepare: number;
+  lookup: number;
+  insert: number;
+  /** Writing the checkpoint (fsynced). */
+  advance: number;
+}
+
+/** The loader's insert settings unless told otherwise (see LoaderOptions.insertSettings). */
+export const LOAD_SETTINGS: ClickHouseSettings = { optimize_on_insert: 0 };
 
 /** Loads one batch into every table; calls first, as they carry the corrections. */
 export async function loadBatch(ch: ClickHouse, batch: RowBatch, settings: ClickHouseSettings = {}, plan?: CallsPlan): Promise<void> {
@@ -73,8 +95,11 @@ export class Loader {
   /** The next range, read and parsed while ClickHouse inserts the current one. */
   private prefetched: { from: number; read: ReturnType<EventLog['read']> } | undefined;
   private prefetchedLoad: { from: number; load: Promise<PreparedLoad> } | undefined;
+  /** Loads of the current turn that are in ClickHouse, the checkpoint not yet past them. */
+  private loadedUpTo: { end: number; rows: number } | undefined;
   private readonly preparer: LoadPreparer | undefined;
-  private counters: Omit<LoaderStats, 'prepare' | 'workerLoads'> = { loadedRows: 0, loads: 0, lastLoadMs: 0, lastLoadRows: 0, rejectedRecords: 0 };
+  private counters: Omit<LoaderStats, 'prepare' | 'workerLoads' | 'turnMs'> = { loadedRows: 0, loads: 0, lastLoadMs: 0, lastLoadRows: 0, rejectedRecords: 0 };
+  private readonly turnTimes: TurnTimes = { prepare: 0, lookup: 0, insert: 0, advance: 0 };
   /** Up to this offset, load one record at a time: a batch there kept failing. */
   private narrowUntil = 0;
   private failures = { from: -1, end: -1, count: 0 };
@@ -83,6 +108,7 @@ export class Loader {
   private readonly delayMs: number;
   private readonly retryMs: number;
   private readonly turnMs: number;
+  private readonly insertSettings: ClickHouseSettings;
   private readonly onError: (error: unknown) => void;
   private readonly onDurable = () => this.wake?.();
 
@@ -95,6 +121,7 @@ export class Loader {
     this.delayMs = options.delayMs ?? 50;
     this.retryMs = options.retryMs ?? 1000;
     this.turnMs = options.turnMs ?? 250;
+    this.insertSettings = options.insertSettings ?? LOAD_SETTINGS;
     this.quarantineAfter = options.quarantineAfter ?? 5;
     this.onError = options.onError ?? ((error) => console.error('[margin] event log load failed:', error));
     this.preparer = options.worker === false ? undefined : createLoadPreparer({ onError: this.onError });
@@ -141,7 +168,7 @@ export class Loader {
         if (this.pending?.from !== from || this.pending.end !== end) {
           this.pending = { from, end, plan: await planCalls(this.ch, batch.calls) };
         }
-        await loadBatch(this.ch, batch, {}, this.pending.plan);
+        await loadBatch(this.ch, batch, {}, this.pending.plan); // client.insert: settings would outlive the statement (loadPrepared)
       });
       await this.log.advance(end, rows);
     } catch (error) {
@@ -164,22 +191,43 @@ export class Loader {
     // range is ready could come after the next dashboard query has started, a whole query later.
     const ready = this.takePrepared(from, preparer);
     ready.catch(() => undefined); // awaited (and thrown) in the turn
-    return this.ch.first(async () => {
-      let load = await ready;
-      if (load.records === 0) return false;
-      const target = this.log.end;
-      let rowsThisTurn = 0;
-      for (;;) {
-        const next = this.log.end > load.end ? this.prefetch(load.end, preparer) : undefined;
-        const started = performance.now();
-        if (!(await this.applyPrepared(load))) return true; // set aside: the next turn goes on from there
-        this.loaded(started, load.rows);
-        rowsThisTurn += load.rows;
-        if (!next || this.log.checkpoint >= target || rowsThisTurn >= this.batchRows) return true;
-        load = await this.takePrepared(load.end, preparer);
-        if (load.records === 0) return true;
-      }
-    });
+    try {
+      return await this.ch.first(async () => {
+        let mark = performance.now();
+        let load = await ready;
+        this.turnTimes.prepare += performance.now() - mark;
+        if (load.records === 0) return false;
+        const target = this.log.end;
+        let rowsThisTurn = 0;
+        let start = from;
+        for (;;) {
+          const next = this.log.end > load.end ? this.prefetch(load.end, preparer) : undefined;
+          const started = performance.now();
+          if (!(await this.applyPrepared(load, start))) return true; // set aside: the next turn goes on from there
+          this.loaded(started, load.rows);
+          rowsThisTurn += load.rows;
+          if (!next || load.end >= target || rowsThisTurn >= this.batchRows) return true;
+          start = load.end;
+          mark = performance.now();
+          load = await this.takePrepared(start, preparer);
+          this.turnTimes.prepare += performance.now() - mark;
+          if (load.records === 0) return true;
+        }
+      });
+    } finally {
+      // The checkpoint (two fsyncs) after the turn, not in it: dashboards need not wait for the disk.
+      await this.advanceLoaded();
+    }
+  }
+
+  /** Writes the checkpoint past the loads inserted so far (a crash before it replays them: no copy is added twice). */
+  private async advanceLoaded(): Promise<void> {
+    const loaded = this.loadedUpTo;
+    if (!loaded) return;
+    this.loadedUpTo = undefined;
+    const mark = performance.now();
+    await this.log.advance(loaded.end, loaded.rows);
+    this.turnTimes.advance += performance.now() - mark;
   }
 
   private prefetch(from: number, preparer: LoadPreparer): Promise<PreparedLoad> {
@@ -195,21 +243,28 @@ export class Loader {
     return prefetched ?? preparer.prepare(this.log.dir, this.log.spans(), this.log.end, from, this.batchRows);
   }
 
-  /** Plans (once per range, kept across retries), inserts and advances the checkpoint; false when its record was set aside. */
-  private async applyPrepared(load: PreparedLoad): Promise<boolean> {
-    const from = this.log.checkpoint;
+  /**
+   * Plans (once per range, kept across retries) and inserts the load that starts at `from`; the
+   * checkpoint follows after the turn (advanceLoaded). False when its record was set aside.
+   */
+  private async applyPrepared(load: PreparedLoad, from: number): Promise<boolean> {
     const { end, rows } = load;
     try {
+      let mark = performance.now();
       if (this.pendingPrepared?.from !== from || this.pendingPrepared.end !== end) {
         this.pendingPrepared = { from, end, plan: await planPrepared(this.ch, load.calls) };
       }
-      await loadPrepared(this.ch, load, this.pendingPrepared.plan);
-      await this.log.advance(end, rows);
+      this.turnTimes.lookup += performance.now() - mark;
+      mark = performance.now();
+      await loadPrepared(this.ch, load, this.pendingPrepared.plan, this.insertSettings);
+      this.turnTimes.insert += performance.now() - mark;
     } catch (error) {
+      await this.advanceLoaded(); // the loads before this one in the turn are in: setting one aside moves past them
       if (await this.failed(error, from, end, load.records, async () => (await this.log.read(from, 1)).records[0])) return false;
       throw error;
     }
     this.pendingPrepared = undefined;
+    this.loadedUpTo = { end, rows: (this.loadedUpTo?.rows ?? 0) + rows };
     return true;
   }
 
@@ -358,7 +413,7 @@ export class Loader {
   }
 
   stats(): LoaderStats {
-    return { ...this.counters, prepare: this.preparer?.mode ?? 'off', workerLoads: this.preparer?.workerLoads ?? 0 };
+    return { ...this.counters, prepare: this.preparer?.mode ?? 'off', workerLoads: this.preparer?.workerLoads ?? 0, turnMs: { ...this.turnTimes } };
   }
 }
 

@@ -14,6 +14,13 @@ export interface GateStats {
   /** Statements that ran, by lane. */
   first: number;
   normal: number;
+  /** Leases taken by `first` (loader turns) and normal statements run. */
+  turns: number;
+  /** Milliseconds spent waiting for the engine and holding it, by lane (where a dashboard's time goes). */
+  firstWaitMs: number;
+  firstHoldMs: number;
+  normalWaitMs: number;
+  normalHoldMs: number;
 }
 
 export class StatementGate {
@@ -21,7 +28,7 @@ export class StatementGate {
   private readonly firstQueue: (() => void)[] = [];
   private readonly normalQueue: (() => void)[] = [];
   private readonly lease = new AsyncLocalStorage<Lease>();
-  private readonly counts: GateStats = { first: 0, normal: 0 };
+  private readonly counts: GateStats = { first: 0, normal: 0, turns: 0, firstWaitMs: 0, firstHoldMs: 0, normalWaitMs: 0, normalHoldMs: 0 };
 
   /**
    * Runs `fn` holding the engine, ahead of every statement queued in the normal lane: statements
@@ -30,12 +37,17 @@ export class StatementGate {
    */
   async first<T>(fn: () => Promise<T>): Promise<T> {
     if (this.lease.getStore()?.active) return fn(); // already holding the engine
+    const asked = performance.now();
     await this.acquire(true);
+    const got = performance.now();
+    this.counts.turns++;
+    this.counts.firstWaitMs += got - asked;
     const lease: Lease = { active: true };
     try {
       return await this.lease.run(lease, fn);
     } finally {
       lease.active = false;
+      this.counts.firstHoldMs += performance.now() - got;
       this.release();
     }
   }
@@ -46,11 +58,15 @@ export class StatementGate {
       this.counts.first++;
       return statement();
     }
+    const asked = performance.now();
     await this.acquire(false);
+    const got = performance.now();
     this.counts.normal++;
+    this.counts.normalWaitMs += got - asked;
     try {
       return await statement();
     } finally {
+      this.counts.normalHoldMs += performance.now() - got;
       this.release();
     }
   }

@@ -4,7 +4,7 @@
 import type { RowBatch } from '@margin/core';
 import type { ClickHouse } from './client.ts';
 import { EventLog, type EventLogOptions } from './event-log.ts';
-import { Loader, loadBatch, type LoaderOptions } from './loader.ts';
+import { Loader, loadBatch, type LoaderOptions, type TurnTimes } from './loader.ts';
 
 export interface EventWriter {
   /** Resolves when the batch is durable; rejects with BacklogFullError when the store is behind. */
@@ -13,7 +13,7 @@ export interface EventWriter {
   flush(): Promise<void>;
   /** Loads whatever is left, then stops. */
   close(): Promise<void>;
-  stats(): { backlogRows: number; backlogBytes: number; loadedRows: number; lastLoadMs: number };
+  stats(): { backlogRows: number; backlogBytes: number; loadedRows: number; lastLoadMs: number; turnMs?: TurnTimes };
 }
 
 export type EventWriterOptions = { ch: ClickHouse; dir: string } & Omit<EventLogOptions, 'dir'> & LoaderOptions;
@@ -50,6 +50,7 @@ export async function createEventWriter(options: EventWriterOptions): Promise<Ev
         backlogBytes: logStats.backlogBytes,
         loadedRows: loaderStats.loadedRows,
         lastLoadMs: loaderStats.lastLoadMs,
+        turnMs: loaderStats.turnMs,
       };
     },
   };

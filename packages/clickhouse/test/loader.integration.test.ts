@@ -6,6 +6,7 @@ import { createClickHouse, queryRows, type ClickHouse } from '../src/index.ts';
 import { migrateOwnTables } from './fixtures/migrate.ts';
 import { EventLog } from '../src/event-log.ts';
 import { createEventWriter } from '../src/writer.ts';
+import { Loader } from '../src/loader.ts';
 import { callsBatch, makeCall, makeSpan } from './fixtures/rows.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-loader-'));
@@ -121,5 +122,30 @@ describe('loader', () => {
     expect(errors.length).toBeGreaterThan(0);
     expect(writer.stats().backlogRows).toBe(0);
     await writer.close();
+  });
+
+  it('runs the raw inserts of a load with its insert settings, as part of the statement', async () => {
+    const dir = path.join(root, 'log-settings');
+    const log = await EventLog.open({ dir });
+    // Two months: two partitions of calls in one insert.
+    await log.append(
+      callsBatch([
+        makeCall({ project_id: 'p-settings', timestamp: Date.UTC(2026, 0, 10) }),
+        makeCall({ project_id: 'p-settings', timestamp: Date.UTC(2026, 2, 10) }),
+      ]),
+    );
+    const strict = new Loader(ch, log, { insertSettings: { max_partitions_per_insert_block: '1' } });
+    await expect(strict.loadOnce()).rejects.toThrow(/partition/i);
+    await strict.drain().catch(() => undefined);
+    expect(log.checkpoint).toBe(0);
+    // The setting did not outlive the statement: the default loader (optimize_on_insert off) loads the record.
+    const loader = new Loader(ch, log);
+    expect(await loader.loadOnce()).toBe(true);
+    expect(await countCalls('p-settings')).toBe(2);
+    expect(loader.stats().turnMs.insert).toBeGreaterThan(0);
+    const setting = await queryRows<{ v: string }>(ch, "SELECT toString(getSetting('optimize_on_insert')) AS v", { tag: 'test' });
+    expect(setting[0]!.v).toBe('true'); // the loader's own setting stayed in its statements too
+    await loader.drain();
+    await log.close();
   });
 });

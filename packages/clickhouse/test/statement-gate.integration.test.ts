@@ -45,7 +45,13 @@ describe('statement gate (chDB)', () => {
     expect(at.insert! - at.slow!).toBeLessThan(300);
     const rows = await queryRows<{ n: number }>(ch, 'SELECT n FROM gate_t ORDER BY n', { tag: 'test' });
     expect(rows.map((r) => r.n)).toEqual([1, 2, 3]);
-    expect(ch.gate!.stats()).toMatchObject({ queuedFirst: 0, queuedNormal: 0, busy: false });
+    const stats = ch.gate!.stats();
+    expect(stats).toMatchObject({ queuedFirst: 0, queuedNormal: 0, busy: false, turns: 1 });
+    // The turn held the engine across its 30 ms pause; the two queries waited for it and the slow one.
+    expect(stats.firstHoldMs).toBeGreaterThanOrEqual(30);
+    expect(stats.firstWaitMs).toBeGreaterThan(300);
+    expect(stats.normalWaitMs).toBeGreaterThan(2 * 500);
+    expect(stats.normalHoldMs).toBeGreaterThan(1300); // 0.6 + 0.4 + 0.4 s of sleep
   });
 
   it('keeps normal statements in their order and one at a time', async () => {
