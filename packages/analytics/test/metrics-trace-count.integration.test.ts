@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, queryRows, readMigrations, type ClickHouse } from '@margin/clickhouse';
 import { buildMetricsSql, getMetrics } from '../src/metrics/index.ts';
+import { countsTraces } from '../src/metrics/get-metrics.ts';
 import { countTraces } from '../src/metrics/trace-count.ts';
 import { HOUR_MS } from '../src/sql/index.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
@@ -16,6 +17,8 @@ const RANGES: [string, number, number][] = [
   ['a day and a half', at(1, 12), at(3, 0)],
   ['from the middle', at(2, 7), at(6, 0)],
   ['before any call', at(0, 0), at(1, 0)],
+  ['two months', at(1, 0), at(61, 0)],
+  ['two months from the middle', at(2, 7), at(62, 0)],
 ];
 
 describe('countTraces', () => {
@@ -49,6 +52,13 @@ describe('countTraces', () => {
     expect(buildMetricsSql(ctx(), query, { traceCount: 3 }).source).toBe('trace_count,hourly');
     expect(buildMetricsSql(ctx(), query).source).toBe('hourly_traces,hourly');
     expect(buildMetricsSql(ctx(), { ...query, group_by: 'day' }, { traceCount: 3 }).source).toBe('hourly_traces,hourly');
+    // getMetrics counts beforehand for long unfiltered ranges of whole hours only
+    const long = { ...query, to: at(61, 0) };
+    expect(countsTraces(long)).toBe(true);
+    expect(countsTraces(query)).toBe(false);
+    expect(countsTraces({ ...long, filters: { model: 'gpt-4o' } })).toBe(false);
+    expect(countsTraces({ ...long, from: at(1, 0) + 60_000 })).toBe(false);
+    expect(countsTraces(long, { source: 'raw' })).toBe(false);
   });
 
   it('counts exactly what raw calls count, merged into one part', async () => {
@@ -83,7 +93,7 @@ describe('countTraces', () => {
     const noTrace = "SELECT id FROM calls WHERE project_id = 'p1' AND trace_id = ''";
     await command(ch, `ALTER TABLE calls_trace_steps DELETE WHERE trace_id IN (${noTrace}) SETTINGS mutations_sync = 2`, { tag: 'test' });
     const everything = { fromMs: at(1, 0), toMs: at(5, 0) };
-    expect(await countTraces(ctx(), everything)).toBeLessThan(await raw(everything.fromMs, everything.toMs));
+    expect(await countTraces(ctx(), everything)).toBeLessThan(Number(await raw(everything.fromMs, everything.toMs)));
     const [migration] = readMigrations().filter((m) => m.name === '0014_trace_steps_keys');
     for (const statement of migration!.statements) await command(ch, statement, { tag: 'test' });
     await expectExact('after 0014 again');

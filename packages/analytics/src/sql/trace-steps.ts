@@ -10,13 +10,18 @@ export const HULL_INSIDE = "min_hour >= {from:DateTime64(3, 'UTC')} AND max_hour
 /** A trace with a call hour overlapping [from, to) (hour + 1 h > from). */
 export const HULL_OVERLAPS = "max_hour + 3600 > {from:DateTime64(3, 'UTC')} AND min_hour < {to:DateTime64(3, 'UTC')}";
 
-/** The active parts of calls_trace_steps, largest first. */
-export async function traceStepsParts(ch: ClickHouse): Promise<string[]> {
-  const rows = await queryRows<{ part: string }>(
+/** The active parts of calls_trace_steps, largest first, with their rows (every project's). */
+export async function traceStepsPartRows(ch: ClickHouse): Promise<{ part: string; rows: number }[]> {
+  const rows = await queryRows<{ part: string; rows: string }>(
     ch,
-    `SELECT name AS part FROM system.parts
+    `SELECT name AS part, rows FROM system.parts
      WHERE database = currentDatabase() AND table = 'calls_trace_steps' AND active ORDER BY rows DESC, name`,
     { tag: 'trace_steps.parts' },
   );
-  return rows.map((row) => row.part);
+  return rows.map((row) => ({ part: row.part, rows: Number(row.rows) }));
+}
+
+/** The active parts of calls_trace_steps, largest first. */
+export async function traceStepsParts(ch: ClickHouse): Promise<string[]> {
+  return (await traceStepsPartRows(ch)).map((row) => row.part);
 }
