@@ -14,6 +14,8 @@ export interface TableBytes {
   table: string;
   rows: number;
   bytesPerRow: number;
+  /** Every file of the parts (marks, primary index, skip indexes too) per row. */
+  onDiskPerRow: number;
   columns: ColumnBytes[];
 }
 
@@ -23,9 +25,9 @@ export async function optimizeFinal(ch: ClickHouse, tables: readonly string[]): 
 
 export async function tableBytes(ch: ClickHouse, table: string): Promise<TableBytes> {
   // Totals from the parts: a small table's parts are compact and report no per-column sizes.
-  const [{ rows, compressed } = { rows: '0', compressed: '0' }] = await queryRows<{ rows: string; compressed: string }>(
+  const [{ rows, compressed, disk } = { rows: '0', compressed: '0', disk: '0' }] = await queryRows<{ rows: string; compressed: string; disk: string }>(
     ch,
-    `SELECT sum(rows) AS rows, sum(data_compressed_bytes) AS compressed
+    `SELECT sum(rows) AS rows, sum(data_compressed_bytes) AS compressed, sum(bytes_on_disk) AS disk
      FROM system.parts WHERE database = currentDatabase() AND table = {table:String} AND active`,
     { tag: 'bench.rows', params: { table } },
   );
@@ -54,5 +56,6 @@ export async function tableBytes(ch: ClickHouse, table: string): Promise<TableBy
     uncompressed: Number(c.uncompressed),
     bytesPerRow: count > 0 ? Number(c.compressed) / count : 0,
   }));
-  return { table, rows: count, bytesPerRow: count > 0 ? Number(compressed) / count : 0, columns: list.sort((a, b) => b.compressed - a.compressed) };
+  const perRow = (bytes: string) => (count > 0 ? Number(bytes) / count : 0);
+  return { table, rows: count, bytesPerRow: perRow(compressed), onDiskPerRow: perRow(disk), columns: list.sort((a, b) => b.compressed - a.compressed) };
 }
