@@ -15,8 +15,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 8_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const BATCH_SIZES = (process.env.BENCH_BATCH_SIZES ?? '1,10,100').split(',').map(Number);
-// A subset of the phases per batch size: `max` always runs (the half rate comes from it).
+// A subset of the phases per batch size: `max` runs unless BENCH_RATE gives the "half" rate.
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'max,half,query').split(','));
+// BENCH_RATE=<requests/s>: the half-load phases at this fixed rate instead of half the max phase's,
+// so that variants compared in alternating runs face the same load (the max moves with the machine).
+const FIXED_RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 
 function tsx(script: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, [...(script === 'server.ts' && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), '--import', 'tsx', path.join(here, script), ...args], {
@@ -150,13 +153,13 @@ const visibleUnderLoad: number[] = [];
 for (const batchSize of BATCH_SIZES) {
   const base = { url: ready.url, secretKey: ready.secretKey, batchSize, concurrency: CONCURRENCY, durationMs: PHASE_MS };
   await serverStats(); // resets the per-phase counters
-  const max = await runJson<LoadResult>('load.ts', base);
-  const maxServer = await serverStats();
-  const halfRate = max.requestsPerSecond / 2;
-  const catchUp = await drained();
-  console.log(`    backlog after the max phase loaded in ${round(catchUp / 1000, 1)} s`);
-  await serverStats(); // the next phase's counters start now
   const none: LoadResult = { requests: 0, events: 0, rejected: 0, statuses: {}, eventsPerSecond: 0, requestsPerSecond: 0, latencyMs: { p50: NaN, p99: NaN, max: NaN }, serviceMs: { p50: NaN, p99: NaN, max: NaN } };
+  const max = FIXED_RATE !== undefined && !PHASES.has('max') ? none : await runJson<LoadResult>('load.ts', base);
+  const maxServer = await serverStats();
+  const halfRate = FIXED_RATE ?? max.requestsPerSecond / 2;
+  const catchUp = await drained();
+  console.log(`    backlog after the max phase loaded in ${round(catchUp / 1000, 1)} s; half-load phases at ${round(halfRate)} req/s`);
+  await serverStats(); // the next phase's counters start now
   const half = PHASES.has('half') ? await runJson<LoadResult>('load.ts', { ...base, rate: halfRate, concurrency: 256 }) : none;
   const halfServer = await serverStats();
   if (PHASES.has('half')) {
