@@ -8,9 +8,9 @@ import type { LogRecord } from './log-segment.ts';
 import { SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS, compactCalls, toCompact } from './table-columns.ts';
 
 /**
- * Ids per resent-id lookup statement (the lookup's IN set). Each statement reads all of call_keys
- * (random ids hit every granule), so one statement per load: at 50,000 ids and 1.4M keys, 155 ms
- * in one statement against 326 ms in five of 10,000 (bench/ingest/turn-cost.ts).
+ * Ids per resent-id lookup statement (the lookup's IN set). Each statement has a fixed cost (about
+ * 40 ms at 1M keys on a quiet machine), so one statement per load: at 50,000 ids and 1.4M keys,
+ * 155-207 ms in one statement against 326-540 ms in five of 10,000 (bench/ingest/turn-cost.ts).
  */
 export const LOOKUP_CHUNK = 50_000;
 
