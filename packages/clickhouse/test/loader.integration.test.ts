@@ -148,4 +148,30 @@ describe('loader', () => {
     await loader.drain();
     await log.close();
   });
+
+  it('writes the checkpoint after the turn has released the engine: a query does not wait for its fsyncs', async () => {
+    const log = await EventLog.open({ dir: path.join(root, 'log-checkpoint-turn') });
+    await log.append(callsBatch([makeCall({ project_id: 'p-checkpoint-turn' })]));
+    const loader = new Loader(ch, log);
+    // A slow disk, made slower: the checkpoint write takes 400 ms more.
+    const advance = log.advance.bind(log);
+    let advancing!: () => void;
+    const inAdvance = new Promise<void>((resolve) => (advancing = resolve));
+    log.advance = async (offset, rows) => {
+      advancing();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return advance(offset, rows);
+    };
+    const load = loader.loadOnce();
+    await inAdvance;
+    const started = performance.now();
+    await queryRows(ch, 'SELECT 1 AS one', { tag: 'test.during_checkpoint' });
+    expect(performance.now() - started).toBeLessThan(250);
+    expect(log.checkpoint).toBe(0); // the checkpoint was still being written
+    expect(await load).toBe(true);
+    expect(log.checkpoint).toBe(log.end);
+    expect(await countCalls('p-checkpoint-turn')).toBe(1);
+    await loader.drain();
+    await log.close();
+  });
 });
