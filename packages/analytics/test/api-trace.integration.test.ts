@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClickHouse } from '@margin/clickhouse';
+import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
 import type { SpanRow, TraceRow } from '@margin/core';
 import { handleTrace, ZTraceResponse, type TTraceNode } from '../src/api/index.ts';
 import { buildTree, type TraceNode } from '../src/metrics/index.ts';
@@ -62,6 +62,18 @@ describe('GET /api/public/traces/{id} handler', () => {
     expect(agent.totals).toEqual({ requests: 2, input_tokens: 300, output_tokens: 30, total_tokens: 330, cost: 0.3 });
     const g1 = agent.children[1]!;
     expect(g1.type === 'generation' && g1.cost.total).toBe(0.1);
+  });
+
+  it('shows the newest copy of a resent call while both copies are stored', async () => {
+    await command(ch, 'SYSTEM STOP MERGES calls', { tag: 'test' });
+    await insertCalls(ch, [call({ id: 'v1', trace_id: 'V', timestamp: at(1, 11), cost_total: '1', version: 1 })]);
+    await insertCalls(ch, [call({ id: 'v1', trace_id: 'V', timestamp: at(1, 11), cost_total: '0.25', version: 2 })]);
+    const [copies] = await queryRows<{ n: string }>(ch, "SELECT count() AS n FROM calls WHERE id = 'v1'", { tag: 'test' });
+    expect(Number(copies!.n)).toBe(2);
+    const { data } = ZTraceResponse.parse((await handleTrace('V', ctx())).body);
+    expect(data.observations.map((node) => [node.id, node.totals.cost])).toEqual([['v1', 0.25]]);
+    expect(data.totals.cost).toBe(0.25);
+    await command(ch, 'SYSTEM START MERGES calls', { tag: 'test' });
   });
 
   it('serves a call sent without a trace as a trace of its own, and 404s an unknown id', async () => {

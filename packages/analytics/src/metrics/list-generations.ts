@@ -4,7 +4,7 @@
 import Decimal from 'decimal.js';
 import { queryRows } from '@margin/clickhouse';
 import type { CallRow } from '@margin/core';
-import { RAW_CALLS, RAW_SETTINGS, rawCallsWhere, toRfc3339, fromClickHouseTime, type Filters, type TimeRange } from '../sql/index.ts';
+import { CALLS_SORT_KEY, RAW_CALLS, RAW_SETTINGS, rawCallsWhere, toRfc3339, fromClickHouseTime, type Filters, type TimeRange } from '../sql/index.ts';
 import type { MetricsContext } from './get-metrics.ts';
 
 export const GENERATION_ORDERS = ['cost', 'timestamp', 'total_tokens', 'latency'] as const;
@@ -125,13 +125,6 @@ export function toGeneration(row: GenerationRecord): Generation {
   };
 }
 
-/**
- * calls' sorting key after project_id (migration 0012). Rows fetched by it read only the granules
- * that hold them, and the newest copy of a key is the one FINAL keeps (the loader inserts a copy only
- * when it is newer than every copy in calls, so the newest is the largest `version`).
- */
-const CALL_KEY = 'toStartOfHour(timestamp), user_id, session_id, trace_id, id';
-
 /** How many copies the cheap first step looks at for a page of `limit` rows (and one more). */
 export const candidateCount = (limit: number): number => Math.ceil((limit + 1) * 1.25) + 8;
 
@@ -209,12 +202,12 @@ function newestByKey(
     `SELECT ${GENERATION_COLUMNS}, toString(${sortSql}) AS sort_value
      FROM (
        SELECT *, cost_input, version FROM calls
-       WHERE project_id = {projectId:String} AND (${CALL_KEY}) IN (
+       WHERE project_id = {projectId:String} AND (${CALLS_SORT_KEY}) IN (
          SELECT k.1, k.2, k.3, k.4, k.5
          FROM (SELECT arrayJoin(arrayZip({k_hours:Array(DateTime('UTC'))}, {k_users:Array(String)}, {k_sessions:Array(String)},
                                          {k_traces:Array(String)}, {k_ids:Array(String)})) AS k))
        ORDER BY version DESC
-       LIMIT 1 BY ${CALL_KEY}
+       LIMIT 1 BY ${CALLS_SORT_KEY}
      )
      ${where.sql}${after}
      ORDER BY ${sortSql} DESC, id DESC`,

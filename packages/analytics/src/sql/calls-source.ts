@@ -6,6 +6,14 @@ import { rangeCondition, rangeParams, type TimeRange } from './time-range.ts';
 
 export const RAW_CALLS = 'calls FINAL';
 
+/**
+ * calls' sorting key after project_id (migration 0012). FINAL keeps the newest copy of each: the
+ * loader inserts a copy only when it is newer than every copy in calls, so that is the copy with the
+ * largest `version`, and `ORDER BY version DESC LIMIT 1 BY` this key picks it without FINAL, reading
+ * only the granules a filter on the key (or a skip index) selects (FINAL reads their neighbours too).
+ */
+export const CALLS_SORT_KEY = 'toStartOfHour(timestamp), user_id, session_id, trace_id, id';
+
 /** A copy of an id never changes partition (its hour is in the key), so FINAL may skip merging across them. */
 export const RAW_SETTINGS = { do_not_merge_across_partitions_select_final: 1 } as const;
 
