@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, queryRows, readMigrations, type ClickHouse } from '@margin/clickhouse';
 import { buildMetricsSql, getMetrics } from '../src/metrics/index.ts';
 import { countsTraces } from '../src/metrics/get-metrics.ts';
-import { countTraces } from '../src/metrics/trace-count.ts';
+import { countTraces, rangeHoldsAllCalls } from '../src/metrics/trace-count.ts';
 import { HOUR_MS } from '../src/sql/index.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
 import { int, loadResentAndChanged, randomValues } from './metrics-rollup-data.ts';
@@ -52,13 +52,20 @@ describe('countTraces', () => {
     expect(buildMetricsSql(ctx(), query, { traceCount: 3 }).source).toBe('trace_count,hourly');
     expect(buildMetricsSql(ctx(), query).source).toBe('hourly_traces,hourly');
     expect(buildMetricsSql(ctx(), { ...query, group_by: 'day' }, { traceCount: 3 }).source).toBe('hourly_traces,hourly');
-    // getMetrics counts beforehand for long unfiltered ranges of whole hours only
+    // getMetrics counts beforehand for unfiltered ranges of whole hours only, when they hold every call
     const long = { ...query, to: at(61, 0) };
     expect(countsTraces(long)).toBe(true);
-    expect(countsTraces(query)).toBe(false);
+    expect(countsTraces(query)).toBe(true);
     expect(countsTraces({ ...long, filters: { model: 'gpt-4o' } })).toBe(false);
     expect(countsTraces({ ...long, from: at(1, 0) + 60_000 })).toBe(false);
     expect(countsTraces(long, { source: 'raw' })).toBe(false);
+  });
+
+  it('tells a range that holds every call from one inside the data', async () => {
+    expect(await rangeHoldsAllCalls(ctx(), { fromMs: at(1, 0), toMs: at(61, 0) })).toBe(true);
+    expect(await rangeHoldsAllCalls(ctx(), { fromMs: at(1, 0), toMs: at(2, 0) })).toBe(false);
+    expect(await rangeHoldsAllCalls(ctx(), { fromMs: at(1, 5), toMs: at(61, 0) })).toBe(false);
+    expect(await rangeHoldsAllCalls({ ch, projectId: 'nobody' }, { fromMs: at(1, 5), toMs: at(1, 6) })).toBe(true);
   });
 
   it('counts exactly what raw calls count, merged into one part', async () => {

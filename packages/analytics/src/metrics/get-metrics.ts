@@ -7,7 +7,7 @@ import { activeFilters, groupExpression, HOUR_MS, isAligned, RAW_SETTINGS, type 
 import { aggregateSql, SUM_TYPES, TRACE_KEY, type AggregateName } from './aggregates.ts';
 import { neededAggregates, planParts, type MetricsPlan, type QueryPart } from './plan.ts';
 import { METRICS, type MetricName } from './registry.ts';
-import { countTraces, MIN_RANGE_MS } from './trace-count.ts';
+import { countTraces, rangeHoldsAllCalls } from './trace-count.ts';
 
 export interface MetricsContext {
   ch: ClickHouse;
@@ -172,19 +172,21 @@ function convert(name: MetricName, value: unknown): MetricValue {
 }
 
 /**
- * Whether countTraces answers the query's distinct traces: the whole range's traces, unfiltered,
- * over whole hours, at least MIN_RANGE_MS long, and not asked of raw calls.
+ * Whether countTraces may answer the query's distinct traces: the whole range's traces, unfiltered,
+ * over whole hours, and not asked of raw calls (getMetrics then asks it when the range holds all of
+ * the project's calls: rangeHoldsAllCalls).
  */
 export function countsTraces(query: MetricsQuery, options: MetricsOptions = {}): boolean {
   const metrics = [...query.metrics, ...(query.order_by ? [query.order_by] : [])];
   return (
     options.source !== 'raw' && options.traceCount === undefined && !query.group_by && activeFilters(query.filters ?? {}).length === 0 &&
-    isAligned(toRange(query), HOUR_MS) && +query.to - +query.from >= MIN_RANGE_MS && neededAggregates(metrics).group.includes('traces')
+    isAligned(toRange(query), HOUR_MS) && neededAggregates(metrics).group.includes('traces')
   );
 }
 
 export async function getMetrics(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}): Promise<{ data: MetricsRow[] }> {
-  const traceCount = countsTraces(query, options) ? await countTraces(ctx, toRange(query)) : null;
+  const range = toRange(query);
+  const traceCount = countsTraces(query, options) && (await rangeHoldsAllCalls(ctx, range)) ? await countTraces(ctx, range) : null;
   const built = buildMetricsSql(ctx, query, traceCount === null ? options : { ...options, traceCount });
   const rows = await queryRows<Record<string, unknown>>(ctx.ch, built.sql, {
     tag: `metrics.${built.source}${query.group_by ? `.by_${query.group_by}` : ''}`,
