@@ -2,7 +2,7 @@
 // it: over the deduplicated raw calls, and over the rollups (migrations 0004-0006, 0008-0009), whose
 // measures are signed sums. A source missing an aggregate cannot serve a metric that needs it.
 
-export type SourceId = 'raw' | 'hourly' | 'hourly_tags' | 'daily_users' | 'daily_sessions' | 'hourly_traces' | 'daily_latency' | 'trace_count';
+export type SourceId = 'raw' | 'hourly' | 'hourly_tags' | 'daily_users' | 'daily_sessions' | 'hourly_traces' | 'daily_latency' | 'trace_count' | 'session_count';
 
 export interface Aggregate {
   raw: string;
@@ -13,6 +13,7 @@ export interface Aggregate {
   hourly_traces?: string;
   daily_latency?: string;
   trace_count?: string;
+  session_count?: string;
 }
 
 const everywhere = (raw: string, rollup: string): Aggregate => ({ raw, hourly: rollup, hourly_tags: rollup, daily_users: rollup, daily_sessions: rollup });
@@ -59,13 +60,18 @@ export const AGGREGATES = {
   // string counts by. A non-empty key never hashes to the empty string's hash.
   users: { raw: "uniqExactIf(user_id, user_id != '')", daily_users: `uniqExactIf(reinterpretAsUInt128(user_hash), ${distinctKey('user_hash')})` },
   user_spend: { raw: "sumIf(cost_total, user_id != '')", daily_users: "sumIf(cost_total, user_hash != sipHash128(''))" },
-  sessions: { raw: "uniqExactIf(session_id, session_id != '')", daily_sessions: `uniqExactIf(reinterpretAsUInt128(session_hash), ${distinctKey('session_hash')})` },
+  sessions: {
+    raw: "uniqExactIf(session_id, session_id != '')",
+    daily_sessions: `uniqExactIf(reinterpretAsUInt128(session_hash), ${distinctKey('session_hash')})`,
+    // counted beforehand (key-count.ts) and passed in as a parameter
+    session_count: 'any(session_count)',
+  },
   session_spend: { raw: "sumIf(cost_total, session_id != '')", daily_sessions: "sumIf(cost_total, session_hash != sipHash128(''))" },
   // a call sent without a trace is a trace of its own (ingestion already defaults trace_id to the id)
   traces: {
     raw: `uniqExact(${TRACE_KEY})`,
     hourly_traces: 'uniqExactIf(reinterpretAsUInt128(trace_hash), requests > 0)',
-    // counted beforehand (trace-count.ts) and passed in as a parameter
+    // counted beforehand (key-count.ts) and passed in as a parameter
     trace_count: 'any(trace_count)',
   },
   // linear interpolation between closest ranks (numpy's default), over the exact values

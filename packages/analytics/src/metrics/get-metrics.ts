@@ -3,11 +3,11 @@
 // per part of the plan joined by group, and for shares a cross join with the whole range's
 // aggregates (same filters, so a call with two tags is one call).
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
-import { activeFilters, groupExpression, HOUR_MS, isAligned, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
+import { activeFilters, DAY_MS, groupExpression, HOUR_MS, isAligned, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
 import { aggregateSql, SUM_TYPES, TRACE_KEY, type AggregateName } from './aggregates.ts';
-import { neededAggregates, planParts, type MetricsPlan, type QueryPart } from './plan.ts';
+import { neededAggregates, planParts, type CountedKey, type MetricsPlan, type QueryPart } from './plan.ts';
 import { METRICS, type MetricName } from './registry.ts';
-import { countTraces, rangeHoldsAllCalls } from './trace-count.ts';
+import { countKeys, rangeHoldsAllCalls, SESSIONS, TRACES, type KeySpec } from './key-count.ts';
 
 export interface MetricsContext {
   ch: ClickHouse;
@@ -33,8 +33,8 @@ export type MetricsRow = Record<string, MetricValue>;
 export interface MetricsOptions {
   /** 'raw' skips the rollups (tests and checks compare the two). */
   source?: 'auto' | 'raw';
-  /** The range's distinct traces, counted beforehand (countTraces); getMetrics fills it in when it can. */
-  traceCount?: number | undefined;
+  /** Distinct traces and sessions of the range counted beforehand (countKeys); getMetrics fills them in when it can. */
+  counts?: Partial<Record<CountedKey, number>> | undefined;
 }
 
 export function toRange(query: Pick<MetricsQuery, 'from' | 'to'>): TimeRange {
@@ -141,7 +141,8 @@ export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, option
   const order = query.order_by ? ` ORDER BY ${query.order_by} DESC${grouped ? ', group_key' : ''}` : grouped ? ' ORDER BY group_key' : '';
   const limit = query.limit !== undefined ? ' LIMIT {limit:UInt32}' : '';
   if (query.limit !== undefined) params.limit = query.limit;
-  if (options.traceCount !== undefined) params.trace_count = options.traceCount;
+  if (options.counts?.traces !== undefined) params.trace_count = options.counts.traces;
+  if (options.counts?.sessions !== undefined) params.session_count = options.counts.sessions;
   const sql = `SELECT ${columns.join(', ')} FROM ${from}${order}${limit}`;
   const source = groupParts.map((part) => part.plan.id).join(',');
   return { sql, params, source, metrics };
@@ -153,8 +154,9 @@ export function planQuery(query: MetricsQuery, options: MetricsOptions = {}): { 
   const filters = query.filters ?? {};
   const metrics = [...new Set([...query.metrics, ...(query.order_by ? [query.order_by] : [])])];
   const needs = neededAggregates(metrics);
-  const traceCount = options.traceCount !== undefined && !query.group_by && activeFilters(filters).length === 0;
-  const groupParts = planParts({ range, aggregates: needs.group, group_by: query.group_by, filters, traceCount }, options.source);
+  const plain = !query.group_by && activeFilters(filters).length === 0;
+  const counted = plain ? (Object.keys(options.counts ?? {}) as CountedKey[]) : [];
+  const groupParts = planParts({ range, aggregates: needs.group, group_by: query.group_by, filters, counted }, options.source);
   const totalParts = needs.totals.length > 0 ? planParts({ range, aggregates: needs.totals, filters }, options.source) : [];
   return { groupParts, totalParts };
 }
@@ -172,22 +174,38 @@ function convert(name: MetricName, value: unknown): MetricValue {
 }
 
 /**
- * Whether countTraces may answer the query's distinct traces: the whole range's traces, unfiltered,
- * over whole hours, and not asked of raw calls (getMetrics then asks it when the range holds all of
- * the project's calls: rangeHoldsAllCalls).
+ * The distinct counts countKeys may answer for the query: traces over whole hours and sessions over
+ * whole days, of the whole range, unfiltered, not asked of raw calls (getMetrics then takes them when
+ * the range holds all of the project's calls: rangeHoldsAllCalls).
  */
-export function countsTraces(query: MetricsQuery, options: MetricsOptions = {}): boolean {
-  const metrics = [...query.metrics, ...(query.order_by ? [query.order_by] : [])];
-  return (
-    options.source !== 'raw' && options.traceCount === undefined && !query.group_by && activeFilters(query.filters ?? {}).length === 0 &&
-    isAligned(toRange(query), HOUR_MS) && neededAggregates(metrics).group.includes('traces')
-  );
+export function countableKeys(query: MetricsQuery, options: MetricsOptions = {}): CountedKey[] {
+  if (options.source === 'raw' || options.counts !== undefined || query.group_by || activeFilters(query.filters ?? {}).length > 0) return [];
+  const needs = neededAggregates([...query.metrics, ...(query.order_by ? [query.order_by] : [])]).group;
+  const range = toRange(query);
+  return [
+    ...(needs.includes('traces') && isAligned(range, HOUR_MS) ? (['traces'] as const) : []),
+    ...(needs.includes('sessions') && isAligned(range, DAY_MS) ? (['sessions'] as const) : []),
+  ];
+}
+
+const KEY_SPECS: Record<CountedKey, KeySpec> = { traces: TRACES, sessions: SESSIONS };
+
+/** The counts countKeys can take for the query (none when a busy store gives up on one). */
+async function keyCounts(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions): Promise<Partial<Record<CountedKey, number>>> {
+  const keys = countableKeys(query, options);
+  const range = toRange(query);
+  if (keys.length === 0 || !(await rangeHoldsAllCalls(ctx, range))) return {};
+  const counts: Partial<Record<CountedKey, number>> = {};
+  for (const key of keys) {
+    const count = await countKeys(ctx, KEY_SPECS[key], range);
+    if (count !== null) counts[key] = count;
+  }
+  return counts;
 }
 
 export async function getMetrics(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}): Promise<{ data: MetricsRow[] }> {
-  const range = toRange(query);
-  const traceCount = countsTraces(query, options) && (await rangeHoldsAllCalls(ctx, range)) ? await countTraces(ctx, range) : null;
-  const built = buildMetricsSql(ctx, query, traceCount === null ? options : { ...options, traceCount });
+  const counts = await keyCounts(ctx, query, options);
+  const built = buildMetricsSql(ctx, query, Object.keys(counts).length > 0 ? { ...options, counts } : options);
   const rows = await queryRows<Record<string, unknown>>(ctx.ch, built.sql, {
     tag: `metrics.${built.source}${query.group_by ? `.by_${query.group_by}` : ''}`,
     params: built.params,

@@ -10,7 +10,7 @@
 import { activeFilters, groupExpression, HOUR_MS, isAligned, type Filters, type GroupBy, type TimeRange } from '../sql/index.ts';
 import { aggregateSql, SUM_TYPES, type AggregateName } from './aggregates.ts';
 import { METRICS, type MetricName } from './registry.ts';
-import { HOURLY_SOURCE, RAW_SOURCE, ROLLUP_SOURCES, TRACE_COUNT_SOURCE, type MetricsSource } from './sources.ts';
+import { HOURLY_SOURCE, RAW_SOURCE, ROLLUP_SOURCES, SESSION_COUNT_SOURCE, TRACE_COUNT_SOURCE, type MetricsSource } from './sources.ts';
 
 export interface MetricsPlanInput {
   range: TimeRange;
@@ -19,13 +19,17 @@ export interface MetricsPlanInput {
   filters: Filters;
 }
 
+/** The distinct counts that key-count.ts can take beforehand. */
+export type CountedKey = 'traces' | 'sessions';
+const COUNTED_SOURCES: Record<CountedKey, MetricsSource> = { traces: TRACE_COUNT_SOURCE, sessions: SESSION_COUNT_SOURCE };
+
 export interface AggregatesPlanInput {
   range: TimeRange;
   aggregates: AggregateName[];
   group_by?: GroupBy | undefined;
   filters: Filters;
-  /** The range's distinct traces were counted beforehand (TRACE_COUNT_SOURCE reads them). */
-  traceCount?: boolean | undefined;
+  /** Distinct counts taken beforehand for the range (TRACE_COUNT_SOURCE, SESSION_COUNT_SOURCE read them). */
+  counted?: readonly CountedKey[] | undefined;
 }
 
 export function neededAggregates(metrics: MetricName[]): { group: AggregateName[]; totals: AggregateName[] } {
@@ -98,10 +102,14 @@ export interface QueryPart {
  * (tracesByGroup in get-metrics.ts counts them faster beside sums only).
  */
 export function planParts(input: AggregatesPlanInput, prefer: 'auto' | 'raw' = 'auto'): QueryPart[] {
-  if (input.traceCount && prefer !== 'raw' && input.aggregates.includes('traces')) {
-    const rest = input.aggregates.filter((aggregate) => aggregate !== 'traces');
-    const counted: QueryPart = { plan: { id: 'trace_count', parts: [{ source: TRACE_COUNT_SOURCE, range: input.range }] }, aggregates: ['traces'] };
-    return [counted, ...(rest.length > 0 ? planParts({ ...input, traceCount: false, aggregates: rest }, prefer) : [])];
+  const counted = prefer === 'raw' ? [] : (input.counted ?? []).filter((key) => input.aggregates.includes(key));
+  if (counted.length > 0) {
+    const rest = input.aggregates.filter((aggregate) => !(counted as readonly string[]).includes(aggregate));
+    const parts = counted.map((key): QueryPart => ({
+      plan: { id: COUNTED_SOURCES[key].id, parts: [{ source: COUNTED_SOURCES[key], range: input.range }] },
+      aggregates: [key],
+    }));
+    return [...parts, ...(rest.length > 0 ? planParts({ ...input, counted: [], aggregates: rest }, prefer) : [])];
   }
   const whole = planAggregates(input, prefer);
   if (whole.id !== 'raw' || prefer === 'raw') return [{ plan: whole, aggregates: input.aggregates }];

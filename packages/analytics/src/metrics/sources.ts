@@ -120,19 +120,24 @@ export const DAILY_LATENCY_SOURCE: MetricsSource = {
 };
 
 /**
- * The distinct traces of an unfiltered range of whole hours, counted beforehand from calls_trace_steps
- * (trace-count.ts) and passed in as the `trace_count` parameter: never picked by the rollup rule,
- * only by planParts when the count is there.
+ * Distinct traces (whole hours) or sessions (whole days) of an unfiltered range, counted beforehand
+ * from calls_trace_steps or calls_session_steps (key-count.ts) and passed in as the `trace_count` or
+ * `session_count` parameter: never picked by the rollup rule, only by planParts when the count is there.
  */
-export const TRACE_COUNT_SOURCE: MetricsSource = {
-  id: 'trace_count',
-  dimensions: {},
-  time: { column: 'hour', grain: 'hour' },
-  grainMs: HOUR_MS,
-  from() {
-    return { sql: '(SELECT {trace_count:UInt64} AS trace_count)', params: {} };
-  },
-};
+function counted(id: 'trace_count' | 'session_count', grainMs: number): MetricsSource {
+  return {
+    id,
+    dimensions: {},
+    time: { column: 'hour', grain: 'hour' },
+    grainMs,
+    from() {
+      return { sql: `(SELECT {${id}:UInt64} AS ${id})`, params: {} };
+    },
+  };
+}
+
+export const TRACE_COUNT_SOURCE = counted('trace_count', HOUR_MS);
+export const SESSION_COUNT_SOURCE = counted('session_count', DAY_MS);
 
 /** Rollups in the order they are tried (the smallest that serves first); raw answers everything else. */
 export const ROLLUP_SOURCES: MetricsSource[] = [

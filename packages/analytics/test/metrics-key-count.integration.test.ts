@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { command, queryRows, readMigrations, type ClickHouse } from '@margin/clickhouse';
+import { buildMetricsSql, getMetrics, type MetricName } from '../src/metrics/index.ts';
+import { countableKeys } from '../src/metrics/get-metrics.ts';
+import { countKeys, rangeHoldsAllCalls, SESSIONS, TRACES, type KeySpec } from '../src/metrics/key-count.ts';
+import { DAY_MS, HOUR_MS } from '../src/sql/index.ts';
+import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
+import { int, loadResentAndChanged, randomValues } from './metrics-rollup-data.ts';
+
+// countKeys against raw calls' distinct traces and sessions, over ranges that cut traces and sessions
+// at their bounds, while the steps tables hold one part (merged) and several (merges held off, so that
+// keys have rows in more than one part, some summing to no live call at all).
+const RANGES: [string, number, number][] = [
+  ['everything', at(1, 0), at(5, 0)],
+  ['one day', at(2, 0), at(3, 0)],
+  ['one hour', at(2, 13), at(2, 14)],
+  ['a day and a half', at(1, 12), at(3, 0)],
+  ['from the middle', at(2, 7), at(6, 0)],
+  ['from the second day', at(2, 0), at(6, 0)],
+  ['before any call', at(0, 0), at(1, 0)],
+  ['two months', at(1, 0), at(61, 0)],
+  ['two months from the middle', at(2, 7), at(62, 0)],
+];
+
+const KEYS: [KeySpec, 'traces' | 'sessions', MetricName[], number][] = [
+  [TRACES, 'traces', ['traces', 'requests_per_trace', 'cost_per_trace'], HOUR_MS],
+  // sessions: whole days only (the rollup that settles cut sessions is daily)
+  [SESSIONS, 'sessions', ['sessions', 'cost_per_session', 'traces'], DAY_MS],
+];
+
+describe('countKeys', () => {
+  let ch: ClickHouse;
+  const ctx = () => ({ ch, projectId: 'p1' });
+  const raw = async (metric: 'traces' | 'sessions', from: number, to: number) =>
+    (await getMetrics(ctx(), { from, to, metrics: [metric] }, { source: 'raw' })).data[0]![metric];
+  const parts = async (table: string) =>
+    Number((await queryRows<{ n: string }>(ch, 'SELECT count() AS n FROM system.parts WHERE table = {t:String} AND active', { tag: 'test', params: { t: table } }))[0]!.n);
+
+  async function expectExact(label: string) {
+    for (const [spec, metric, metrics, grain] of KEYS) {
+      for (const [name, from, to] of RANGES.filter(([, from, to]) => from % grain === 0 && to % grain === 0)) {
+        const expected = await raw(metric, from, to);
+        expect(await countKeys(ctx(), spec, { fromMs: from, toMs: to }), `${label}: ${metric}, ${name}`).toBe(expected);
+        // and getMetrics takes it (every metric beside it from its own source)
+        const auto = await getMetrics(ctx(), { from, to, metrics });
+        expect(auto, `${label}: ${metric}, ${name}`).toEqual(await getMetrics(ctx(), { from, to, metrics }, { source: 'raw' }));
+      }
+    }
+  }
+
+  beforeAll(async () => {
+    ch = await freshClickHouse('metrics-key-count');
+    await loadResentAndChanged(ch);
+  });
+  afterAll(async () => {
+    await ch.close();
+  });
+
+  it('plans the distinct parts from the counts when there are some, and only then', () => {
+    const query = { from: at(1, 0), to: at(2, 0), metrics: ['traces' as const, 'sessions' as const, 'spend' as const] };
+    const sources = (options: Parameters<typeof buildMetricsSql>[2], extra = {}) => buildMetricsSql(ctx(), { ...query, ...extra }, options).source.split(',');
+    expect(sources({ counts: { traces: 3, sessions: 2 } })).toEqual(expect.arrayContaining(['trace_count', 'session_count']));
+    expect(sources({ counts: { traces: 3 } })).toEqual(expect.arrayContaining(['trace_count', 'daily_sessions']));
+    expect(sources({ counts: { traces: 3 } })).not.toContain('session_count');
+    expect(sources({})).not.toEqual(expect.arrayContaining(['trace_count']));
+    expect(sources({ counts: { traces: 3, sessions: 2 } }, { group_by: 'day' })).not.toEqual(expect.arrayContaining(['trace_count']));
+    expect(sources({ counts: { traces: 3, sessions: 2 } }, { group_by: 'day' })).not.toEqual(expect.arrayContaining(['session_count']));
+    // counted for unfiltered ranges of whole hours (traces) or days (sessions), not of raw calls
+    expect(countableKeys(query)).toEqual(['traces', 'sessions']);
+    expect(countableKeys({ ...query, from: at(1, 5) })).toEqual(['traces']);
+    expect(countableKeys({ ...query, from: at(1, 0) + 60_000 })).toEqual([]);
+    expect(countableKeys({ ...query, filters: { model: 'gpt-4o' } })).toEqual([]);
+    expect(countableKeys(query, { source: 'raw' })).toEqual([]);
+  });
+
+  it('tells a range that holds every call from one inside the data', async () => {
+    expect(await rangeHoldsAllCalls(ctx(), { fromMs: at(1, 0), toMs: at(61, 0) })).toBe(true);
+    expect(await rangeHoldsAllCalls(ctx(), { fromMs: at(1, 0), toMs: at(2, 0) })).toBe(false);
+    expect(await rangeHoldsAllCalls(ctx(), { fromMs: at(1, 5), toMs: at(61, 0) })).toBe(false);
+    expect(await rangeHoldsAllCalls({ ch, projectId: 'nobody' }, { fromMs: at(1, 5), toMs: at(1, 6) })).toBe(true);
+  });
+
+  it('counts exactly what raw calls count, merged into one part', async () => {
+    for (const table of ['calls_trace_steps', 'calls_session_steps']) {
+      await command(ch, `OPTIMIZE TABLE ${table} FINAL`, { tag: 'test' });
+      expect(await parts(table), table).toBe(1);
+    }
+    await expectExact('merged');
+  });
+
+  it('counts exactly with keys spread over several parts', async () => {
+    await command(ch, 'SYSTEM STOP MERGES calls_trace_steps', { tag: 'test' });
+    await command(ch, 'SYSTEM STOP MERGES calls_session_steps', { tag: 'test' });
+    // new traces and sessions, calls moved into other traces, sessions and hours, calls moved out of
+    // a trace or a session, and calls without trace_id (traces of their own, keyed by their id)
+    const [row] = await queryRows<{ ids: string[] }>(ch, "SELECT groupArray(id) AS ids FROM (SELECT id FROM calls FINAL WHERE project_id = 'p1' ORDER BY id LIMIT 60)", { tag: 'test' });
+    const moved = row!.ids.map((id, i) =>
+      call({ id, ...randomValues(), trace_id: i % 3 === 0 ? '' : `t${1 + (i % 12)}`, session_id: i % 4 === 0 ? '' : `s${1 + (i % 9)}`, version: Date.now() + 100_000 + i }),
+    );
+    await insertCalls(ch, moved);
+    await insertCalls(ch, Array.from({ length: 30 }, (_, i) => call({ id: `new-${i}`, ...randomValues(), trace_id: i % 2 ? `n${int(5)}` : '', session_id: `ns${int(4)}` })));
+    expect(await parts('calls_trace_steps')).toBeGreaterThan(1);
+    expect(await parts('calls_session_steps')).toBeGreaterThan(1);
+    await expectExact('unmerged');
+    // too many unmerged keys for the limit: no count, and the metrics still agree (the rollups)
+    expect(await countKeys(ctx(), TRACES, { fromMs: at(1, 0), toMs: at(5, 0) }, 0)).toBeNull();
+    expect(await countKeys(ctx(), SESSIONS, { fromMs: at(1, 0), toMs: at(5, 0) }, 0)).toBeNull();
+    await command(ch, 'SYSTEM START MERGES calls_trace_steps', { tag: 'test' });
+    await command(ch, 'SYSTEM START MERGES calls_session_steps', { tag: 'test' });
+  });
+
+  it('agrees with raw calls over whole-hour windows of a day (traces) and over single days (sessions)', async () => {
+    for (let hour = 0; hour < 24; hour += 5) {
+      const from = at(2, hour);
+      expect(await countKeys(ctx(), TRACES, { fromMs: from, toMs: from + 7 * HOUR_MS }), `from ${hour}:00`).toBe(await raw('traces', from, from + 7 * HOUR_MS));
+    }
+    for (let day = 1; day <= 4; day++) {
+      expect(await countKeys(ctx(), SESSIONS, { fromMs: at(day, 0), toMs: at(day + 1, 0) }), `day ${day}`).toBe(await raw('sessions', at(day, 0), at(day + 1, 0)));
+    }
+  });
+
+  it('migrations 0014 and 0015 add the calls loaded before them', async () => {
+    const noTrace = "SELECT id FROM calls WHERE project_id = 'p1' AND trace_id = ''";
+    await command(ch, `ALTER TABLE calls_trace_steps DELETE WHERE trace_id IN (${noTrace}) SETTINGS mutations_sync = 2`, { tag: 'test' });
+    await command(ch, 'TRUNCATE TABLE calls_session_steps', { tag: 'test' });
+    const everything = { fromMs: at(1, 0), toMs: at(5, 0) };
+    expect(await countKeys(ctx(), TRACES, everything)).toBeLessThan(Number(await raw('traces', everything.fromMs, everything.toMs)));
+    expect(await countKeys(ctx(), SESSIONS, everything)).toBe(0);
+    for (const name of ['0014_trace_steps_keys', '0015_calls_session_steps']) {
+      const [migration] = readMigrations().filter((m) => m.name === name);
+      for (const statement of migration!.statements) await command(ch, statement, { tag: 'test' });
+    }
+    await expectExact('after 0014 and 0015 again');
+  });
+});
