@@ -40,6 +40,10 @@ export const BASE_SETTINGS: ClickHouseSettings = {
   output_format_json_quote_decimals: 1,
   output_format_json_quote_64bit_integers: 1,
   date_time_input_format: 'best_effort',
+  // ClickHouse compiles an aggregate expression with LLVM the third time it sees it, inside that
+  // query: at 10M calls all_metrics' first runs in a process took 450-540 ms instead of 210-250, and
+  // the dashboard runs many shapes of query. Compiled, it was no faster afterwards (bench/README.md).
+  compile_aggregate_expressions: 0,
 };
 
 export async function createClickHouse(options: ClickHouseOptions): Promise<ClickHouse> {
