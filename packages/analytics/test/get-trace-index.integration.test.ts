@@ -43,7 +43,7 @@ describe('getTrace over the trace-key skip index', () => {
   it('has the query use the calls and spans skip indexes', async () => {
     const explain = async (sql: string) =>
       (await queryRows<{ explain: string }>(ch, `EXPLAIN indexes = 1 ${sql}`, { tag: 'test.explain', params: { t: 'A' } })).map((row) => row.explain.trim());
-    expect(await explain(`SELECT id FROM calls FINAL WHERE project_id = 'p1' AND if(empty(trace_id), id, trace_id) = {t:String}`)).toContain('Name: calls_trace_key_bf');
+    expect(await explain(`SELECT id FROM calls WHERE project_id = 'p1' AND if(empty(trace_id), id, trace_id) = {t:String}`)).toContain('Name: calls_trace_key_bf');
     expect(await explain(`SELECT id FROM spans FINAL WHERE project_id = 'p1' AND trace_id = {t:String}`)).toContain('Name: spans_trace_id_bf');
   });
 });
