@@ -9,9 +9,8 @@ import { applyCallsPlan, newestPerId, planCalls, type CallsPlan } from './calls-
 import { loadPrepared, planPrepared, type PreparedPlan } from './load-prepared.ts';
 import { createLoadPreparer, type LoadPreparer } from './load-preparer.ts';
 import type { PreparedLoad } from './load-prepare.ts';
-import fsp from 'node:fs/promises';
-import path from 'node:path';
-import { syncDir, type EventLog } from './event-log.ts';
+import type { EventLog } from './event-log.ts';
+import { isDataError, Quarantine } from './quarantine.ts';
 import type { LogRecord } from './log-segment.ts';
 import { SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS, insertCompact } from './table-columns.ts';
 
@@ -101,9 +100,7 @@ export class Loader {
   private counters: Omit<LoaderStats, 'prepare' | 'workerLoads' | 'turnMs'> = { loadedRows: 0, loads: 0, lastLoadMs: 0, lastLoadRows: 0, rejectedRecords: 0 };
   private readonly turnTimes: TurnTimes = { prepare: 0, lookup: 0, insert: 0, advance: 0 };
   /** Up to this offset, load one record at a time: a batch there kept failing. */
-  private narrowUntil = 0;
-  private failures = { from: -1, end: -1, count: 0 };
-  private readonly quarantineAfter: number;
+  private readonly quarantine: Quarantine;
   private readonly batchRows: number;
   private readonly delayMs: number;
   private readonly retryMs: number;
@@ -122,7 +119,7 @@ export class Loader {
     this.retryMs = options.retryMs ?? 1000;
     this.turnMs = options.turnMs ?? 250;
     this.insertSettings = options.insertSettings ?? LOAD_SETTINGS;
-    this.quarantineAfter = options.quarantineAfter ?? 5;
+    this.quarantine = new Quarantine(options.quarantineAfter ?? 5);
     this.onError = options.onError ?? ((error) => console.error('[margin] event log load failed:', error));
     this.preparer = options.worker === false ? undefined : createLoadPreparer({ onError: this.onError });
   }
@@ -137,7 +134,7 @@ export class Loader {
   private async loadNext(): Promise<boolean> {
     const from = this.log.checkpoint;
     if (from >= this.log.end) return false;
-    const narrow = from < this.narrowUntil;
+    const narrow = from < this.quarantine.narrowUntil;
     // Record by record (hunting a refused record) stays on the plain path: it needs the records.
     if (this.preparer && !narrow) return this.loadNextPrepared(from, this.preparer);
     const started = performance.now();
@@ -270,15 +267,7 @@ export class Loader {
 
   /** Counts a failed load of [from, end); true when its one record was set aside (the load is done). */
   private async failed(error: unknown, from: number, end: number, records: number, first: () => Promise<LogRecord | undefined>): Promise<boolean> {
-    const again = this.failures.from === from && this.failures.end === end;
-    this.failures = { from, end, count: again ? this.failures.count + 1 : 1 };
-    if (this.failures.count < this.quarantineAfter) return false;
-    if (records > 1) {
-      this.narrowUntil = end; // find the record ClickHouse refuses
-      return false;
-    }
-    if (!isDataError(error)) return false;
-    const record = await first();
+    const record = await this.quarantine.failed(error, from, end, records, first);
     if (!record) return false;
     await this.setAside(record, from, error);
     return true;
@@ -292,21 +281,12 @@ export class Loader {
 
   /** Keeps a record ClickHouse refuses as data in `rejected/` (fsynced) and moves the checkpoint past it. */
   private async setAside(record: LogRecord, from: number, error: unknown): Promise<void> {
-    const dir = path.join(this.log.dir, 'rejected');
-    await fsp.mkdir(dir, { recursive: true });
-    const handle = await fsp.open(path.join(dir, `${String(from).padStart(20, '0')}.json`), 'w');
-    try {
-      await handle.writeFile(JSON.stringify({ offset: from, error: String(error), batch: record.batch }));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await syncDir(dir);
+    const message = await this.quarantine.setAside(this.log.dir, record, from, error);
     await this.log.advance(record.end, record.rows);
     this.pending = undefined;
     this.pendingPrepared = undefined;
     this.counters.rejectedRecords++;
-    this.onError(new Error(`event log record at ${from} set aside in ${dir} after ${this.failures.count} failed loads: ${String(error)}`));
+    this.onError(new Error(message));
   }
 
   /** Start-up: loads everything the log holds, before the server opens its port. */
@@ -415,12 +395,6 @@ export class Loader {
   stats(): LoaderStats {
     return { ...this.counters, prepare: this.preparer?.mode ?? 'off', workerLoads: this.preparer?.workerLoads ?? 0, turnMs: { ...this.turnTimes } };
   }
-}
-
-/** ClickHouse refused the rows themselves (retrying cannot help), not the connection or the disk. */
-function isDataError(error: unknown): boolean {
-  const text = `${(error as { type?: string }).type ?? ''} ${error instanceof Error ? error.message : String(error)}`;
-  return /CANNOT_PARSE|INCORRECT_DATA|TYPE_MISMATCH|DECIMAL_OVERFLOW|ARGUMENT_OUT_OF_BOUND|CANNOT_CONVERT_TYPE|CANNOT_READ|ILLEGAL_TYPE|VALUE_IS_OUT_OF_RANGE|UNKNOWN_ELEMENT|BAD_ARGUMENTS/.test(text);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
