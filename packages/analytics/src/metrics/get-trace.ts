@@ -3,7 +3,7 @@
 // decimal.js, never as floats.
 import Decimal from 'decimal.js';
 import { queryRows } from '@margin/clickhouse';
-import { CALLS_SORT_KEY, RAW_CALLS, RAW_SETTINGS, fromClickHouseTime, toRfc3339 } from '../sql/index.ts';
+import { newestCalls, RAW_CALLS, RAW_SETTINGS, fromClickHouseTime, toRfc3339 } from '../sql/index.ts';
 import type { MetricsContext } from './get-metrics.ts';
 import { GENERATION_COLUMNS, toGeneration, type Generation } from './list-generations.ts';
 
@@ -75,13 +75,8 @@ export async function getTrace(ctx: MetricsContext, traceId: string): Promise<Tr
       ctx.ch,
       traceId === ''
         ? `SELECT ${GENERATION_COLUMNS} FROM ${RAW_CALLS} WHERE project_id = {projectId:String} AND ${OWN_OR_TRACE} ORDER BY timestamp, id`
-        : // the newest copy of each key without FINAL: the bloom filter's granules only (copies of a key
-          // share its trace_id, so filtering before picking the newest is safe)
-          `SELECT ${GENERATION_COLUMNS} FROM (
-             SELECT *, cost_input, version FROM calls
-             WHERE project_id = {projectId:String} AND ${TRACE_KEY}
-             ORDER BY version DESC LIMIT 1 BY ${CALLS_SORT_KEY})
-           ORDER BY timestamp, id`,
+        : // the bloom filter's granules only (trace_id is on the sorting key: every copy of a key has it)
+          `SELECT ${GENERATION_COLUMNS} FROM ${newestCalls(TRACE_KEY)} ORDER BY timestamp, id`,
       options('trace.calls'),
     ),
   ];

@@ -4,7 +4,7 @@
 import Decimal from 'decimal.js';
 import { queryRows } from '@margin/clickhouse';
 import type { CallRow } from '@margin/core';
-import { CALLS_SORT_KEY, RAW_CALLS, RAW_SETTINGS, rawCallsWhere, toRfc3339, fromClickHouseTime, type Filters, type TimeRange } from '../sql/index.ts';
+import { CALLS_SORT_KEY, newestCalls, RAW_CALLS, RAW_SETTINGS, rawCallsWhere, toRfc3339, fromClickHouseTime, type Filters, type TimeRange } from '../sql/index.ts';
 import type { MetricsContext } from './get-metrics.ts';
 
 export const GENERATION_ORDERS = ['cost', 'timestamp', 'total_tokens', 'latency'] as const;
@@ -126,7 +126,7 @@ export function toGeneration(row: GenerationRecord): Generation {
 }
 
 /** How many copies the cheap first step looks at for a page of `limit` rows (and one more). */
-export const candidateCount = (limit: number): number => Math.ceil((limit + 1) * 1.25) + 8;
+const candidateCount = (limit: number): number => Math.ceil((limit + 1) * 1.25) + 8;
 
 interface Candidate {
   hour: string;
@@ -197,18 +197,14 @@ function newestByKey(
   tag: string,
 ): Promise<(GenerationRecord & { sort_value: string })[]> {
   const column = (name: keyof Candidate) => keys.map((key) => key[name]);
+  const isCandidate = `(${CALLS_SORT_KEY}) IN (
+    SELECT k.1, k.2, k.3, k.4, k.5
+    FROM (SELECT arrayJoin(arrayZip({k_hours:Array(DateTime('UTC'))}, {k_users:Array(String)}, {k_sessions:Array(String)},
+                                    {k_traces:Array(String)}, {k_ids:Array(String)})) AS k))`;
   return queryRows<GenerationRecord & { sort_value: string }>(
     ctx.ch,
     `SELECT ${GENERATION_COLUMNS}, toString(${sortSql}) AS sort_value
-     FROM (
-       SELECT *, cost_input, version FROM calls
-       WHERE project_id = {projectId:String} AND (${CALLS_SORT_KEY}) IN (
-         SELECT k.1, k.2, k.3, k.4, k.5
-         FROM (SELECT arrayJoin(arrayZip({k_hours:Array(DateTime('UTC'))}, {k_users:Array(String)}, {k_sessions:Array(String)},
-                                         {k_traces:Array(String)}, {k_ids:Array(String)})) AS k))
-       ORDER BY version DESC
-       LIMIT 1 BY ${CALLS_SORT_KEY}
-     )
+     FROM ${newestCalls(isCandidate)}
      ${where.sql}${after}
      ORDER BY ${sortSql} DESC, id DESC`,
     {

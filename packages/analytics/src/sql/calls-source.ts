@@ -6,13 +6,22 @@ import { rangeCondition, rangeParams, type TimeRange } from './time-range.ts';
 
 export const RAW_CALLS = 'calls FINAL';
 
-/**
- * calls' sorting key after project_id (migration 0012). FINAL keeps the newest copy of each: the
- * loader inserts a copy only when it is newer than every copy in calls, so that is the copy with the
- * largest `version`, and `ORDER BY version DESC LIMIT 1 BY` this key picks it without FINAL, reading
- * only the granules a filter on the key (or a skip index) selects (FINAL reads their neighbours too).
- */
+/** calls' sorting key after project_id (migration 0012). */
 export const CALLS_SORT_KEY = 'toStartOfHour(timestamp), user_id, session_id, trace_id, id';
+
+/**
+ * `(SELECT ...)`: the newest copy of each sorting key among the project's calls that match
+ * `condition`, every column (`cost_input` and `version` too), without FINAL. FINAL keeps the newest
+ * copy of each key: the loader inserts a copy only when it is newer than every copy in calls, so that
+ * is the copy with the largest `version`. This reads only the granules that a condition on the key
+ * (or a skip index) selects, where FINAL reads their neighbours too. `condition` must hold for every
+ * copy of a key alike (a condition on key columns), or a stale copy could stand in for the newest.
+ */
+export function newestCalls(condition: string): string {
+  return `(SELECT *, cost_input, version FROM calls
+     WHERE project_id = {projectId:String} AND ${condition}
+     ORDER BY version DESC LIMIT 1 BY ${CALLS_SORT_KEY})`;
+}
 
 /** A copy of an id never changes partition (its hour is in the key), so FINAL may skip merging across them. */
 export const RAW_SETTINGS = { do_not_merge_across_partitions_select_final: 1 } as const;
