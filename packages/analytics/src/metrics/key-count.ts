@@ -77,7 +77,7 @@ async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange
   // keys with rows in other parts are summed over all their rows (and their rows in the largest part
   // taken off again). A cut key comes with its hull, to look up only those hours.
   const cutOf = (where: string) =>
-    `(groupArrayIf(${key}, ${where}), toUInt32(minIf(min_hour, ${where})), toUInt32(maxIf(max_hour, ${where})))`;
+    `groupArrayIf(${key}, ${where}), toUInt32(minIf(min_hour, ${where})), toUInt32(maxIf(max_hour, ${where}))`;
   const cutting = `${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})`;
   const [counts] = await queryRows<{ whole: string; cut: Cut; replaced: string; merged: [string, ...Cut] }>(
     ctx.ch,
@@ -85,9 +85,9 @@ async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange
        -- the live keys less those not inside: the minmax indexes on the hours skip every granule of
        -- the second count when the range holds the whole table (77 -> 29 ms at 7.5M traces)
        (SELECT count() FROM ${largest} AND requests > 0) - (SELECT count() FROM ${largest} AND requests > 0 AND NOT (${HULL_INSIDE})) AS whole,
-       (SELECT ${cutOf('1')} FROM ${largest} AND ${cutting} AND ${key} NOT IN ${unmerged}) AS cut,
+       (SELECT (${cutOf('1')}) FROM ${largest} AND ${cutting} AND ${key} NOT IN ${unmerged}) AS cut,
        (SELECT count() FROM ${largest} AND ${key} IN ${unmerged} AND requests > 0 AND ${HULL_INSIDE}) AS replaced,
-       (SELECT (countIf(requests > 0 AND ${HULL_INSIDE}), ${cutOf(cutting).slice(1, -1)})
+       (SELECT (countIf(requests > 0 AND ${HULL_INSIDE}), ${cutOf(cutting)})
         FROM (SELECT ${key}, sum(requests) AS requests, min(min_hour) AS min_hour, max(max_hour) AS max_hour
               FROM ${steps} AND ${key} IN ${unmerged} GROUP BY ${key})) AS merged`,
     { tag: `metrics.key_count.${key}`, params },
