@@ -47,27 +47,24 @@ export const RAW_SOURCE: MetricsSource = {
   },
 };
 
-export const HOURLY_SOURCE: MetricsSource = {
-  id: 'hourly',
-  dimensions: { model: 'model', provider: 'provider', name: 'name', environment: 'environment' },
-  time: { column: 'hour', grain: 'hour' },
-  grainMs: HOUR_MS,
-  from(projectId, range, filters, prefix) {
-    return tableWhere('calls_hourly', this, projectId, range, filters, prefix);
-  },
-};
+/** An hourly rollup read as it is (`table` may carry FINAL), by these dimensions. */
+function hourly(id: SourceId, table: string, dimensions: DimensionColumns, more: Pick<MetricsSource, 'tagColumn'> = {}): MetricsSource {
+  return {
+    id,
+    dimensions,
+    ...more,
+    time: { column: 'hour', grain: 'hour' },
+    grainMs: HOUR_MS,
+    from(projectId, range, filters, prefix) {
+      return tableWhere(table, this, projectId, range, filters, prefix);
+    },
+  };
+}
+
+export const HOURLY_SOURCE = hourly('hourly', 'calls_hourly', { model: 'model', provider: 'provider', name: 'name', environment: 'environment' });
 
 /** calls_hourly with a tag per row: serves group_by=tag (not a tag filter: one call is a row per tag). */
-export const HOURLY_TAGS_SOURCE: MetricsSource = {
-  id: 'hourly_tags',
-  dimensions: HOURLY_SOURCE.dimensions,
-  tagColumn: 'tag',
-  time: { column: 'hour', grain: 'hour' },
-  grainMs: HOUR_MS,
-  from(projectId, range, filters, prefix) {
-    return tableWhere('calls_hourly_tags', this, projectId, range, filters, prefix);
-  },
-};
+export const HOURLY_TAGS_SOURCE = hourly('hourly_tags', 'calls_hourly_tags', HOURLY_SOURCE.dimensions, { tagColumn: 'tag' });
 
 /**
  * A daily rollup keyed by one id (user or session). Sums read it as it is. A distinct count reads it
@@ -92,15 +89,7 @@ export const DAILY_USERS_SOURCE = dailyBy('daily_users', 'calls_daily_users', 'u
 export const DAILY_SESSIONS_SOURCE = dailyBy('daily_sessions', 'calls_daily_sessions', 'session_id');
 
 /** Distinct traces per hour (migration 0008), read with FINAL like the daily rollups' distinct counts. */
-export const HOURLY_TRACES_SOURCE: MetricsSource = {
-  id: 'hourly_traces',
-  dimensions: {},
-  time: { column: 'hour', grain: 'hour' },
-  grainMs: HOUR_MS,
-  from(projectId, range, filters, prefix) {
-    return tableWhere('calls_hourly_traces FINAL', this, projectId, range, filters, prefix);
-  },
-};
+export const HOURLY_TRACES_SOURCE = hourly('hourly_traces', 'calls_hourly_traces FINAL', {});
 
 /**
  * Calls per duration and day (migration 0009). Rows are first added up per duration (and day when
