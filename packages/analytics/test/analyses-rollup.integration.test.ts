@@ -4,20 +4,13 @@ import type { CallRow } from '@margin/core';
 import { cacheAnalysis, efficiency, modelMix, promptAnatomy, waste, whatIf, type AnalysisContext } from '../src/analyses/index.ts';
 import { agentLoops } from '../src/analyses/waste-loops.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
+import { random } from './metrics-rollup-data.ts';
 
 // The analyses read whole hours from the rollups (calls_hourly, calls_hourly_mix) and must answer
 // exactly what they answer over the deduplicated raw calls, with resent and changed ids loaded through
 // the real loader (+1 and -1 rows in calls_delta) and the rollups left unmerged.
 const ROLLUPS = ['calls_hourly', 'calls_hourly_mix', 'calls_trace_steps'];
 
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = random(11);
 const pick = <T,>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
 const int = (max: number): number => Math.floor(rnd() * max);

@@ -9,7 +9,7 @@ import { at, call, insertCalls } from './metrics-fixtures.ts';
 export const ROLLUP_TABLES = ['calls_hourly', 'calls_daily_users', 'calls_daily_sessions', 'calls_hourly_tags', 'calls_hourly_traces', 'calls_daily_latency'];
 
 // Seeded, so a failure reproduces.
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
