@@ -1,27 +1,17 @@
 // The worker path (records parsed and encoded in a worker thread, raw-byte inserts) must store
 // exactly what the plain path (rows through the client) stores: same rows in every table the loader
 // writes, resent ids and corrections included.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RowBatch, ScoreRow, TraceRow } from '@margin/core';
-import { createClickHouse, queryRows, type ClickHouse } from '../src/index.ts';
+import { queryRows, type ClickHouse } from '../src/index.ts';
 import { EventLog } from '../src/event-log.ts';
 import { Loader } from '../src/loader.ts';
-import { migrateOwnTables } from './fixtures/migrate.ts';
+import { withOwnStore } from './fixtures/migrate.ts';
 import { makeCall, makeSpan } from './fixtures/rows.ts';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-load-worker-'));
 let ch: ClickHouse;
-
-beforeAll(async () => {
-  ch = await createClickHouse({ dataDir: path.join(root, 'ch') });
-  await migrateOwnTables(ch);
-});
-afterAll(async () => {
-  await ch.close();
-});
+const root = withOwnStore('load-worker', (opened) => (ch = opened));
 
 const trace = (projectId: string, id: string, version: number): TraceRow => ({
   project_id: projectId, id, timestamp: Date.UTC(2026, 10, 1, 10), name: 'pipeline "q" \\ é', user_id: 'u-1', session_id: 's-1',

@@ -1,23 +1,13 @@
 // The loader goes ahead of dashboard queries queued before it: an acknowledged event waits for the
 // one statement running, not for every query in the queue (chDB runs one statement at a time).
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouse, createEventWriter, queryRows, type ClickHouse } from '../src/index.ts';
-import { migrateOwnTables } from './fixtures/migrate.ts';
+import { describe, expect, it } from 'vitest';
+import { createEventWriter, queryRows, type ClickHouse } from '../src/index.ts';
+import { withOwnStore } from './fixtures/migrate.ts';
 import { callsBatch, makeCall } from './fixtures/rows.ts';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-loader-priority-'));
 let ch: ClickHouse;
-
-beforeAll(async () => {
-  ch = await createClickHouse({ dataDir: path.join(root, 'ch') });
-  await migrateOwnTables(ch);
-});
-afterAll(async () => {
-  await ch.close();
-});
+const root = withOwnStore('loader-priority', (opened) => (ch = opened));
 
 describe('loader priority', () => {
   it('loads an acknowledged event before the queries queued ahead of the load', async () => {

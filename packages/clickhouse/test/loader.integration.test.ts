@@ -1,24 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouse, queryRows, type ClickHouse } from '../src/index.ts';
-import { migrateOwnTables } from './fixtures/migrate.ts';
+import { describe, expect, it } from 'vitest';
+import { queryRows, type ClickHouse } from '../src/index.ts';
+import { withOwnStore } from './fixtures/migrate.ts';
 import { EventLog } from '../src/event-log.ts';
 import { createEventWriter } from '../src/writer.ts';
 import { Loader } from '../src/loader.ts';
 import { callsBatch, makeCall, makeSpan } from './fixtures/rows.ts';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-loader-'));
 let ch: ClickHouse;
-
-beforeAll(async () => {
-  ch = await createClickHouse({ dataDir: path.join(root, 'ch') });
-  await migrateOwnTables(ch);
-});
-afterAll(async () => {
-  await ch.close();
-});
+const root = withOwnStore('loader', (opened) => (ch = opened));
 
 const countCalls = async (projectId: string) =>
   Number(

@@ -1,24 +1,14 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouse, queryRows, type ClickHouse } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { queryRows, type ClickHouse } from '../src/index.ts';
 import { createEventWriter } from '../src/writer.ts';
-import { migrateOwnTables } from './fixtures/migrate.ts';
+import { withOwnStore } from './fixtures/migrate.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-kill-'));
 let ch: ClickHouse;
-
-beforeAll(async () => {
-  ch = await createClickHouse({ dataDir: path.join(root, 'ch') });
-  await migrateOwnTables(ch);
-});
-afterAll(async () => {
-  await ch.close();
-});
+const root = withOwnStore('kill', (opened) => (ch = opened));
 
 /** Runs the appending child until it has acknowledged `atLeast` appends, then SIGKILLs it. */
 function appendThenKill(dir: string, atLeast: number): Promise<number> {

@@ -1,23 +1,14 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClickHouse, queryRows, type ClickHouse } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { queryRows, type ClickHouse } from '../src/index.ts';
 import { BacklogFullError } from '../src/event-log.ts';
 import { createAsyncInsertWriter, createEventWriter, createWriterFor } from '../src/writer.ts';
-import { migrateOwnTables } from './fixtures/migrate.ts';
+import { withOwnStore } from './fixtures/migrate.ts';
 import { callsBatch, makeCall } from './fixtures/rows.ts';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-writer-'));
 let ch: ClickHouse;
-
-beforeAll(async () => {
-  ch = await createClickHouse({ dataDir: path.join(root, 'ch') });
-  await migrateOwnTables(ch);
-});
-afterAll(async () => {
-  await ch.close();
-});
+const root = withOwnStore('writer', (opened) => (ch = opened));
 
 const count = async (projectId: string) =>
   Number((await queryRows<{ n: string }>(ch, 'SELECT count() AS n FROM calls FINAL WHERE project_id = {p:String}', { tag: 'test', params: { p: projectId } }))[0]!.n);
