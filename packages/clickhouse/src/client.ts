@@ -5,6 +5,7 @@ import { createChdbConnection } from 'chdb/connection';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { callsWritesFor, watchConnection, type CallsWrites } from './calls-writes.ts';
 import { StatementGate, gateConnection } from './statement-gate.ts';
 
 export interface ClickHouseOptions {
@@ -33,6 +34,8 @@ export interface ClickHouse {
   insertRaw(table: string, columns: readonly string[], format: 'JSONCompactEachRow', body: Buffer, settings?: ClickHouseSettings): Promise<void>;
   /** chDB only: statements per lane and queue lengths. */
   gate?: StatementGate;
+  /** chDB only: every write to calls in this process is counted (the loader's filter of stored ids relies on it). */
+  callsWrites?: CallsWrites;
 }
 
 /** Settings every query runs with: money stays a decimal string, timestamps parse leniently. */
@@ -81,8 +84,9 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
   const connection = createChdbConnection({ path: dir });
   const gated = options.statementGate !== false;
   const gate = new StatementGate();
+  const callsWrites = callsWritesFor(dir);
   const client = createClient({
-    connection: gated ? gateConnection(connection, gate) : connection,
+    connection: watchConnection(gated ? gateConnection(connection, gate) : connection, callsWrites),
     clickhouse_settings: BASE_SETTINGS,
     log: { level: ClickHouseLogLevel.OFF },
   } as Parameters<typeof createClient>[0]);
@@ -100,8 +104,9 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
         if (value !== undefined) merged[key] = value as string | number | boolean;
       }
       const insert = () => connection.chdb.rawInsert({ table, columns, format, values: body, settings: merged });
-      await (gated ? gate.run(insert) : insert());
+      await callsWrites.watch(`INSERT INTO ${table}`, () => (gated ? gate.run(insert) : insert()));
     },
+    callsWrites,
     ...(gated ? { gate } : {}),
   };
 }

@@ -5,6 +5,7 @@
 import type { CallRow } from '@margin/core';
 import { newestPerId } from './newest-per-id.ts';
 import type { LogRecord } from './log-segment.ts';
+import { hashIds } from './stored-ids.ts';
 import { SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS, compactCalls, toCompact } from './table-columns.ts';
 
 /**
@@ -25,6 +26,8 @@ export interface PreparedCalls {
   projectIndex: Uint32Array;
   /** The ids in line order, as JSON arrays of at most LOOKUP_CHUNK each (a lookup's parameter). */
   idChunks: string[];
+  /** sipHash64 of each id (high, low uint32 per line): what the loader's filter of stored ids checks. */
+  idHashes: Uint32Array;
   versions: Float64Array;
   timestamps: Float64Array;
 }
@@ -88,7 +91,8 @@ function prepareCalls(calls: readonly CallRow[]): PreparedCalls {
   for (let i = 0; i < calls.length; i += LOOKUP_CHUNK) {
     idChunks.push(JSON.stringify(calls.slice(i, i + LOOKUP_CHUNK).map((c) => c.id)));
   }
-  return { count: calls.length, body, lineEnds, projects, projectIndex, idChunks, versions, timestamps };
+  const idHashes = hashIds(calls.map((c) => c.id));
+  return { count: calls.length, body, lineEnds, projects, projectIndex, idChunks, idHashes, versions, timestamps };
 }
 
 /** Rows as JSONCompactEachRow: the same JSON the client's own encoder writes for array rows. */
@@ -111,6 +115,6 @@ function encodeLines(rows: readonly unknown[][]): { body: Uint8Array; lineEnds: 
 
 /** The buffers to transfer with a PreparedLoad: it owns each of them whole. */
 export function transferList(load: PreparedLoad): ArrayBuffer[] {
-  const views = [load.calls.body, load.calls.lineEnds, load.calls.projectIndex, load.calls.versions, load.calls.timestamps, load.spans, load.traces, load.scores];
+  const views = [load.calls.body, load.calls.lineEnds, load.calls.projectIndex, load.calls.idHashes, load.calls.versions, load.calls.timestamps, load.spans, load.traces, load.scores];
   return views.map((v) => v.buffer as ArrayBuffer).filter((b) => b.byteLength > 0);
 }

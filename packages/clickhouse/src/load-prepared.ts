@@ -4,7 +4,8 @@
 import type { ClickHouseSettings } from '@clickhouse/client';
 import type { ClickHouse } from './client.ts';
 import { findCopies, planAgainst, runCallsPlan, type CallKey, type CallsPlan } from './calls-upsert.ts';
-import type { PreparedCalls, PreparedLoad } from './load-prepare.ts';
+import { LOOKUP_CHUNK, type PreparedCalls, type PreparedLoad } from './load-prepare.ts';
+import type { StoredIds } from './stored-ids.ts';
 import { idKey } from './newest-per-id.ts';
 import { CALL_COLUMNS, SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS } from './table-columns.ts';
 
@@ -12,10 +13,24 @@ import { CALL_COLUMNS, SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS } from './tabl
 export type IndexedKey = CallKey & { line: number };
 export type PreparedPlan = CallsPlan<IndexedKey> & { all: boolean };
 
-/** The plan for prepared calls; `all` when no id was seen before (then no keys are built here). */
-export async function planPrepared(ch: ClickHouse, calls: PreparedCalls): Promise<PreparedPlan> {
-  const existing = await findCopies(ch, calls.projects, calls.idChunks);
-  if (existing.size === 0) return { inserts: [], corrections: [], stale: [], done: { corrections: false, inserts: false, stale: false }, all: true };
+/**
+ * The plan for prepared calls; `all` when no id was seen before (then no keys are built here). With
+ * a sound filter of stored ids, only the ids it may hold are looked up, and none when it holds none.
+ */
+export async function planPrepared(ch: ClickHouse, calls: PreparedCalls, stored?: StoredIds): Promise<PreparedPlan & { lookedUp: boolean }> {
+  let lookup = calls.idChunks;
+  if (stored?.sound) {
+    const maybe = stored.maybeStored(calls);
+    stored.add(calls);
+    if (maybe.length === 0) return { ...allNew(), lookedUp: false };
+    const ids = calls.idChunks.flatMap((chunk) => JSON.parse(chunk) as string[]);
+    lookup = [];
+    for (let i = 0; i < maybe.length; i += LOOKUP_CHUNK) lookup.push(JSON.stringify(maybe.slice(i, i + LOOKUP_CHUNK).map((line) => ids[line]!)));
+  } else {
+    stored?.add(calls); // stored before the insert, whether or not the filter is sound now (a reseed keeps them)
+  }
+  const existing = await findCopies(ch, calls.projects, lookup);
+  if (existing.size === 0) return { ...allNew(), lookedUp: true };
   const ids = calls.idChunks.flatMap((chunk) => JSON.parse(chunk) as string[]);
   const body = bytes(calls.body);
   const keys: IndexedKey[] = ids.map((id, line) => {
@@ -26,8 +41,10 @@ export async function planPrepared(ch: ClickHouse, calls: PreparedCalls): Promis
     const values = JSON.parse(lineOf(body, calls, line).toString('utf8')) as unknown[];
     return { ...key, user_id: values[USER] as string, session_id: values[SESSION] as string, trace_id: values[TRACE] as string };
   });
-  return { ...(await planAgainst(ch, keys, existing)), all: false };
+  return { ...(await planAgainst(ch, keys, existing)), all: false, lookedUp: true };
 }
+
+const allNew = (): PreparedPlan => ({ inserts: [], corrections: [], stale: [], done: { corrections: false, inserts: false, stale: false }, all: true });
 
 /**
  * Calls (plan first: corrections, inserts, stale copies), then spans, traces and scores. `settings`

@@ -13,6 +13,7 @@ import type { EventLog } from './event-log.ts';
 import { isDataError, Quarantine } from './quarantine.ts';
 import type { LogRecord } from './log-segment.ts';
 import { SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS, insertCompact } from './table-columns.ts';
+import { StoredIds, hashIds, type StoredIdsStats } from './stored-ids.ts';
 
 export interface LoaderOptions {
   /** Rows per load: ClickHouse wants few large inserts (each one is a part and an fsync). */
@@ -39,6 +40,13 @@ export interface LoaderOptions {
    * never stalls on them; false: in this thread, as before (kept to measure the difference).
    */
   worker?: boolean;
+  /**
+   * Keep a filter of the ids already stored (stored-ids.ts) so that a load of new ids skips the
+   * resent-id lookup (default on; embedded store only, off for a ClickHouse server).
+   */
+  storedIds?: boolean;
+  /** Ids the filter holds at most (16 bytes each, or 32 while growing); past it, every load looks up. */
+  maxStoredIds?: number;
 }
 
 export interface LoaderStats {
@@ -54,6 +62,10 @@ export interface LoaderStats {
   workerLoads: number;
   /** Where the loader's turns with the engine went (ms, cumulative): what dashboards wait for. */
   turnMs: TurnTimes;
+  /** Loads planned with a resent-id lookup, and without one (the filter held none of their ids). */
+  lookups: number;
+  lookupsSkipped: number;
+  storedIds?: StoredIdsStats;
 }
 
 export interface TurnTimes {
@@ -97,7 +109,16 @@ export class Loader {
   /** Loads of the current turn that are in ClickHouse, the checkpoint not yet past them. */
   private loadedUpTo: { end: number; rows: number } | undefined;
   private readonly preparer: LoadPreparer | undefined;
-  private counters: Omit<LoaderStats, 'prepare' | 'workerLoads' | 'turnMs'> = { loadedRows: 0, loads: 0, lastLoadMs: 0, lastLoadRows: 0, rejectedRecords: 0 };
+  private counters: Omit<LoaderStats, 'prepare' | 'workerLoads' | 'turnMs' | 'storedIds'> = {
+    loadedRows: 0,
+    loads: 0,
+    lastLoadMs: 0,
+    lastLoadRows: 0,
+    rejectedRecords: 0,
+    lookups: 0,
+    lookupsSkipped: 0,
+  };
+  private readonly stored: StoredIds | undefined;
   private readonly turnTimes: TurnTimes = { prepare: 0, lookup: 0, insert: 0, advance: 0 };
   /** Up to this offset, load one record at a time: a batch there kept failing. */
   private readonly quarantine: Quarantine;
@@ -122,6 +143,19 @@ export class Loader {
     this.quarantine = new Quarantine(options.quarantineAfter ?? 5);
     this.onError = options.onError ?? ((error) => console.error('[margin] event log load failed:', error));
     this.preparer = options.worker === false ? undefined : createLoadPreparer({ onError: this.onError });
+    this.stored = options.storedIds === false ? undefined : StoredIds.for(ch, options.maxStoredIds ?? 8_000_000);
+  }
+
+  /** A turn with the engine: ahead of queued queries, its writes to calls the filter's own. */
+  private turn<T>(fn: () => Promise<T>): Promise<T> {
+    const stored = this.stored;
+    if (!stored) return this.ch.first(fn);
+    return this.ch.first(() =>
+      stored.asOwner(async () => {
+        await stored.refresh();
+        return fn();
+      }),
+    );
   }
 
   /** Loads one batch from the checkpoint; false when the log holds nothing more. One at a time. */
@@ -161,9 +195,15 @@ export class Loader {
     }
     try {
       // Ahead of queued dashboard queries, and holding the engine from the lookup to the last insert.
-      await this.ch.first(async () => {
+      await this.turn(async () => {
         if (this.pending?.from !== from || this.pending.end !== end) {
+          // This path always looks up; the filter learns the ids all the same.
+          const projects = [...new Set(batch.calls.map((c) => c.project_id))];
+          const slot = new Map(projects.map((p, i) => [p, i]));
+          const projectIndex = Uint32Array.from(batch.calls, (c) => slot.get(c.project_id)!);
+          this.stored?.add({ count: batch.calls.length, projects, projectIndex, idHashes: hashIds(batch.calls.map((c) => c.id)) });
           this.pending = { from, end, plan: await planCalls(this.ch, batch.calls) };
+          this.counters.lookups++;
         }
         await loadBatch(this.ch, batch, {}, this.pending.plan); // client.insert: settings would outlive the statement (loadPrepared)
       });
@@ -189,7 +229,7 @@ export class Loader {
     const ready = this.takePrepared(from, preparer);
     ready.catch(() => undefined); // awaited (and thrown) in the turn
     try {
-      return await this.ch.first(async () => {
+      return await this.turn(async () => {
         let mark = performance.now();
         let load = await ready;
         this.turnTimes.prepare += performance.now() - mark;
@@ -249,7 +289,10 @@ export class Loader {
     try {
       let mark = performance.now();
       if (this.pendingPrepared?.from !== from || this.pendingPrepared.end !== end) {
-        this.pendingPrepared = { from, end, plan: await planPrepared(this.ch, load.calls) };
+        const plan = await planPrepared(this.ch, load.calls, this.stored);
+        this.pendingPrepared = { from, end, plan };
+        if (plan.lookedUp) this.counters.lookups++;
+        else this.counters.lookupsSkipped++;
       }
       this.turnTimes.lookup += performance.now() - mark;
       mark = performance.now();
@@ -393,7 +436,13 @@ export class Loader {
   }
 
   stats(): LoaderStats {
-    return { ...this.counters, prepare: this.preparer?.mode ?? 'off', workerLoads: this.preparer?.workerLoads ?? 0, turnMs: { ...this.turnTimes } };
+    return {
+      ...this.counters,
+      prepare: this.preparer?.mode ?? 'off',
+      workerLoads: this.preparer?.workerLoads ?? 0,
+      turnMs: { ...this.turnTimes },
+      ...(this.stored ? { storedIds: this.stored.stats() } : {}),
+    };
   }
 }
 

@@ -13,7 +13,7 @@ export interface EventWriter {
   flush(): Promise<void>;
   /** Loads whatever is left, then stops. */
   close(): Promise<void>;
-  stats(): { backlogRows: number; backlogBytes: number; loadedRows: number; lastLoadMs: number; turnMs?: TurnTimes };
+  stats(): { backlogRows: number; backlogBytes: number; loadedRows: number; lastLoadMs: number; turnMs?: TurnTimes; lookups?: number; lookupsSkipped?: number };
 }
 
 export type EventWriterOptions = { ch: ClickHouse; dir: string } & Omit<EventLogOptions, 'dir'> & LoaderOptions;
@@ -51,6 +51,8 @@ export async function createEventWriter(options: EventWriterOptions): Promise<Ev
         loadedRows: loaderStats.loadedRows,
         lastLoadMs: loaderStats.lastLoadMs,
         turnMs: loaderStats.turnMs,
+        lookups: loaderStats.lookups,
+        lookupsSkipped: loaderStats.lookupsSkipped,
       };
     },
   };
