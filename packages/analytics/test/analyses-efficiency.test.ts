@@ -16,6 +16,10 @@ describe('efficiency analysis', () => {
       call(project, { id: 'x3', trace_id: 'T2', timestamp: t, name: 'a', model: 'm1', input_tokens: 1500, output_tokens: 500 }),
       call(project, { id: 'x4', timestamp: t, name: 'a', model: 'm2', input_tokens: 100 }), // a trace of its own
       call(project, { id: 'x5', trace_id: 'T3', timestamp: t, name: 'c', model: 'm1', input_tokens: 100 }), // never scored
+      call(project, { id: 'x6', trace_id: 'T4', timestamp: t, name: 'd', model: 'm1', input_tokens: 300, output_tokens: 100 }),
+      // T5: a call in the hour after t's, and one in t's hour
+      call(project, { id: 'x7', trace_id: 'T5', timestamp: at('2026-03-03T11:10:00Z'), name: 'e', model: 'm1', input_tokens: 200 }),
+      call(project, { id: 'x8', trace_id: 'T5', timestamp: at('2026-03-03T10:20:00Z'), name: 'f', model: 'm1', input_tokens: 50 }),
     ]);
     await insert(ch, 'scores', [
       score(project, { timestamp: t, trace_id: 'T1', observation_id: 'x1', value: 0.8 }), // x1 only
@@ -23,6 +27,8 @@ describe('efficiency analysis', () => {
       score(project, { timestamp: t, trace_id: 'T2', value: 1.0 }),
       score(project, { timestamp: t, trace_id: 'T2', observation_id: 'span-1', value: 0.4 }), // not a call: the trace
       score(project, { timestamp: t, trace_id: 'x4', value: 0.5 }),
+      score(project, { timestamp: t, trace_id: 'T1', observation_id: 'x6', value: 0.9 }), // a call of another trace: that call
+      score(project, { timestamp: t, trace_id: 'T5', observation_id: 'x7', value: 0.3 }),
       score(project, { timestamp: t, trace_id: 'T1', name: 'toxicity', value: 0 }), // another score
       score('other', { timestamp: t, trace_id: 'T1', value: 0 }),
     ]);
@@ -35,9 +41,36 @@ describe('efficiency analysis', () => {
     const rows = data.groups.map((g) => ({ ...g, mean_score: Number(g.mean_score.toFixed(12)), score_per_1k_tokens: Number(g.score_per_1k_tokens!.toFixed(12)) }));
     expect(rows).toEqual([
       { name: 'a', model: 'm2', requests: 1, scores: 1, mean_score: 0.5, tokens_per_request: 100, score_per_1k_tokens: 5 },
+      { name: 'd', model: 'm1', requests: 1, scores: 1, mean_score: 0.9, tokens_per_request: 400, score_per_1k_tokens: 2.25 },
+      { name: 'e', model: 'm1', requests: 1, scores: 1, mean_score: 0.3, tokens_per_request: 200, score_per_1k_tokens: 1.5 },
       { name: 'b', model: 'm1', requests: 1, scores: 1, mean_score: 0.6, tokens_per_request: 1000, score_per_1k_tokens: 0.6 },
       // scores 0.8, 0.6, 1.0, 0.4 over x1 (1,000 tokens) and x3 (2,000)
       { name: 'a', model: 'm1', requests: 2, scores: 4, mean_score: 0.7, tokens_per_request: 1500, score_per_1k_tokens: Number((0.7 / 1.5).toFixed(12)) },
+    ]);
+  });
+
+  // The same scores over ranges with ragged edges: a call in an edge hour is looked up in the raw
+  // calls, and a score whose call is outside the range counts for its trace's calls in the range.
+  it('finds a score\'s call in a ragged edge hour, and falls back to its trace when the call is outside the range', async () => {
+    const rowsOf = async (from: string, to: string) =>
+      (await efficiency({ ch, projectId: project }, { from, to, score: 'quality' })).groups
+        .filter((g) => ['d', 'e', 'f'].includes(g.name))
+        .map(({ name, scores, mean_score }) => ({ name, scores, mean_score }))
+        .sort((x, y) => x.name.localeCompare(y.name));
+    // whole hour 10:00-11:00, x7 in the ragged 11:00-11:30
+    expect(await rowsOf('2026-03-03T09:30:00Z', '2026-03-03T11:30:00Z')).toEqual([
+      { name: 'd', scores: 1, mean_score: 0.9 },
+      { name: 'e', scores: 1, mean_score: 0.3 },
+    ]);
+    // x7 outside: the score counts for T5's call in the range, x8 (f)
+    expect(await rowsOf('2026-03-03T09:30:00Z', '2026-03-03T11:05:00Z')).toEqual([
+      { name: 'd', scores: 1, mean_score: 0.9 },
+      { name: 'f', scores: 1, mean_score: 0.3 },
+    ]);
+    // x7 outside and the range in whole hours: the same, by the other path
+    expect(await rowsOf('2026-03-03T10:00:00Z', '2026-03-03T11:00:00Z')).toEqual([
+      { name: 'd', scores: 1, mean_score: 0.9 },
+      { name: 'f', scores: 1, mean_score: 0.3 },
     ]);
   });
 

@@ -9,7 +9,8 @@ import { random } from './metrics-rollup-data.ts';
 // The analyses read whole hours from the rollups (calls_hourly, calls_hourly_mix) and must answer
 // exactly what they answer over the deduplicated raw calls, with resent and changed ids loaded through
 // the real loader (+1 and -1 rows in calls_delta) and the rollups left unmerged.
-const ROLLUPS = ['calls_hourly', 'calls_hourly_mix', 'calls_trace_steps'];
+// call_keys too: the efficiency analysis must pick the newest of an id's rows there.
+const ROLLUPS = ['calls_hourly', 'calls_hourly_mix', 'calls_trace_steps', 'call_keys'];
 
 const rnd = random(11);
 const pick = <T,>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
