@@ -147,3 +147,37 @@ export async function correctedHours(ctx: AnalysisContext, range: { from: number
   );
   return rows.map((row) => fromClickHouseTime(row.corrected_hour));
 }
+
+/**
+ * `(SELECT <columns> ...)`: the project's live calls in [from, to) that match `condition` (on the
+ * calls' own columns), read without FINAL wherever that is exact. A call has more than one copy in
+ * calls only after the loader replaced one (it inserts a copy only when it is newer than every copy
+ * stored, and records the replaced copy as a correction in its hour's calls_hourly_mix group; a
+ * stale copy under another sorting key is deleted at once). So in a whole hour of the range with no
+ * correction, every row is a live call and FINAL is not needed: without it a filter on a non-key
+ * column is applied before reading the other columns (PREWHERE), where FINAL first reads and merges
+ * the sorting key of every call of the range (0.7 s at 10M calls for one feature's calls). Hours that
+ * took a correction and the ragged edges are read with FINAL. Parameters: projectId, s<i>_from,
+ * s<i>_to, live_raw_hours.
+ */
+export async function liveCalls(
+  ctx: AnalysisContext,
+  range: { from: number; to: number },
+  columns: string,
+  condition: string,
+): Promise<{ sql: string; params: Record<string, unknown> }> {
+  const rawHours = await correctedHours(ctx, range);
+  const params: Record<string, unknown> = { projectId: ctx.projectId, live_raw_hours: rawHours.map((ms) => toClickHouseTime(ms).slice(0, 19)) };
+  const select = (final: boolean, where: string) =>
+    `SELECT ${columns} FROM calls${final ? ' FINAL' : ''} WHERE project_id = {projectId:String} AND ${where} AND (${condition})`;
+  const selects = rangeParts(ctx, range).flatMap((part, i) => {
+    const prefix = `s${i}_`;
+    Object.assign(params, timeParams({ fromMs: part.from, toMs: part.to }, prefix));
+    const inPart = rangeCondition('timestamp', 'time', prefix);
+    if (part.source === 'raw') return [select(true, inPart)];
+    if (!rawHours.length) return [select(false, inPart)];
+    const corrected = "toStartOfHour(timestamp) IN {live_raw_hours:Array(DateTime('UTC'))}";
+    return [select(false, `${inPart} AND NOT ${corrected}`), select(true, `${inPart} AND ${corrected}`)];
+  });
+  return { sql: `(${selects.join('\nUNION ALL\n')})`, params };
+}

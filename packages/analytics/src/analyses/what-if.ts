@@ -6,14 +6,16 @@
 //          pricer, else @margin/core's default 0.5 off, as OpenAI's, Anthropic's and Google's).
 //   A routed call that was a batch call stays one: to_model's prices × its batch factor.
 //   cache: `prefix_tokens` of every call of `name` read from cache after the first call of each
-//          (model, UTC hour), as cache-savings-sql.ts models it (write surcharge included).
+//          (model, UTC hour), as cache-savings-sql.ts models it (write surcharge included); per
+//          call, since the prefix is a parameter, from the live calls of that name (hourly-parts.ts
+//          liveCalls: without FINAL in the hours no copy was replaced in).
 // savings = baseline_spend − scenario_spend, both rounded to 1e-9 first so the answer adds up.
 import { z } from 'zod';
 import { cachingSavingsSql } from './cache-savings-sql.ts';
 import { AnalysisParameterError, type AnalysisContext } from './context.ts';
 import { Dec, MILLION, roundUsd, usd, ZERO } from './money.ts';
-import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
-import { CALLS_HOURLY_MIX, hourlyUnion } from './hourly-parts.ts';
+import { queryAnalysis } from './calls-scope.ts';
+import { CALLS_HOURLY_MIX, hourlyUnion, liveCalls } from './hourly-parts.ts';
 import { fromBeforeTo, rangeShape } from './params.ts';
 import { batchFactor, modelRates } from './pricer.ts';
 
@@ -50,7 +52,6 @@ export interface WhatIfData {
   matching_requests: number;
 }
 
-type Params = ReturnType<typeof rangeParams>;
 type Range = { from: number; to: number };
 type Scenario = z.output<typeof ZWhatIfBody>['scenario'];
 
@@ -105,11 +106,16 @@ async function batchDelta(ctx: AnalysisContext, range: Range, names: string[], a
   return { delta, requests: rows.reduce((sum, row) => sum + Number(row.n_requests), 0) };
 }
 
-async function cacheDelta(ctx: AnalysisContext, params: Params, cache: NonNullable<Scenario['cache']>): Promise<Delta> {
-  const source = `(SELECT *, cost_total, version FROM ${CALLS_IN_RANGE} AND name = {name:String})`;
-  const rows = await queryAnalysis<{ requests: string; saving_micro: string }>(ctx.ch, cachingSavingsSql(source, '{prefix:UInt64}'), {
+async function cacheDelta(ctx: AnalysisContext, range: Range, cache: NonNullable<Scenario['cache']>): Promise<Delta> {
+  const source = await liveCalls(
+    ctx,
+    range,
+    'name, model, timestamp, id, input_tokens, cache_read_tokens, cache_write_tokens, input_price, cache_read_price, cache_write_price',
+    'name = {name:String}',
+  );
+  const rows = await queryAnalysis<{ requests: string; saving_micro: string }>(ctx.ch, cachingSavingsSql(source.sql, '{prefix:UInt64}'), {
     tag: 'analyses.what_if.cache',
-    params: { ...params, name: cache.name, prefix: cache.prefix_tokens },
+    params: { ...source.params, name: cache.name, prefix: cache.prefix_tokens },
   });
   const saving = rows.reduce((sum, r) => sum.plus(r.saving_micro), ZERO).div(MILLION);
   return { delta: saving.negated(), requests: rows.reduce((sum, r) => sum + Number(r.requests), 0) };
@@ -117,7 +123,6 @@ async function cacheDelta(ctx: AnalysisContext, params: Params, cache: NonNullab
 
 export async function whatIf(ctx: AnalysisContext, input: TWhatIfBody): Promise<WhatIfData> {
   const body = ZWhatIfBody.parse(input);
-  const params = rangeParams(ctx.projectId, body);
   const total = hourlyUnion(ctx, body, CALLS_HOURLY_MIX, { keys: [], measures: ['cost_total'] });
   const [baseline] = await queryAnalysis<{ spend: string }>(ctx.ch, `SELECT sum(cost_total) AS spend FROM (${total.sql})`, {
     tag: 'analyses.what_if.baseline',
@@ -128,7 +133,7 @@ export async function whatIf(ctx: AnalysisContext, input: TWhatIfBody): Promise<
     ? await routeDelta(ctx, body, scenario.route, body.to)
     : scenario.batch
       ? await batchDelta(ctx, body, scenario.batch.names, body.to)
-      : await cacheDelta(ctx, params, scenario.cache!);
+      : await cacheDelta(ctx, body, scenario.cache!);
   const baselineSpend = roundUsd(baseline?.spend ?? '0');
   const scenarioSpend = roundUsd(new Dec(baseline?.spend ?? '0').plus(change.delta));
   return {
