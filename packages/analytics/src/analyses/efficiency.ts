@@ -14,9 +14,9 @@
 // took 1.7 s at 10M demo calls (707k scores on calls).
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
-import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { queryAnalysis } from './calls-scope.ts';
 import { fromBeforeTo, rangeShape } from './params.ts';
-import { CALLS_HOURLY, hourlyUnion, rangeParts } from './hourly-parts.ts';
+import { CALLS_HOURLY, hourlyUnion, liveCalls, rangeParts } from './hourly-parts.ts';
 import { Dec } from './money.ts';
 import { rangeCondition, rangeParams as timeParams } from '../sql/index.ts';
 
@@ -65,22 +65,23 @@ const RESOLVED = `SELECT s.trace_id AS trace_id, s.score_id AS score_id, s.obser
     GROUP BY id_hash
   ) AS k ON sipHash64(s.observation_id) = k.id_hash AND s.observation_id != ''`;
 
-/** Scores (`s`: trace_id, score_id, observation_id, value) joined with the raw calls of the range that are their call or in their trace. */
-const JOINED = `SELECT group_key.1 AS name, group_key.2 AS model, count() AS scores, sum(toDecimal128(score_value, 18)) AS score_sum
+/** Scores (`s`: trace_id, score_id, observation_id, value) joined with `calls` (id, trace_key, name, model), the calls of the range that are their call or in their trace. */
+const joined = (calls: string) => `SELECT group_key.1 AS name, group_key.2 AS model, count() AS scores, sum(toDecimal128(score_value, 18)) AS score_sum
   FROM (
     SELECT s.trace_id, s.score_id, any(s.value) AS score_value,
            countIf(c.id = s.observation_id) > 0 AS on_call,
            anyIf((c.name, c.model), c.id = s.observation_id) AS call_group,
            groupUniqArrayIf((c.name, c.model), c.trace_key = s.trace_id) AS trace_groups
-    FROM (
-      SELECT id, if(trace_id = '', id, trace_id) AS trace_key, name, model FROM ${CALLS_IN_RANGE}
-        AND (trace_key IN (SELECT trace_id FROM s) OR id IN (SELECT observation_id FROM s))
-    ) AS c
+    FROM ${calls} AS c
     INNER JOIN s ON c.trace_key = s.trace_id OR c.id = s.observation_id
     GROUP BY s.trace_id, s.score_id
   )
   ARRAY JOIN if(on_call, [call_group], trace_groups) AS group_key
   GROUP BY name, model`;
+
+/** The calls `joined` reads: only those of the scores in `s`. */
+const scoredCalls = (ctx: AnalysisContext, range: { from: number; to: number }) =>
+  liveCalls(ctx, range, "id, if(trace_id = '', id, trace_id) AS trace_key, name, model", 'trace_key IN (SELECT trace_id FROM s) OR id IN (SELECT observation_id FROM s)');
 
 export async function efficiency(ctx: AnalysisContext, input: TEfficiencyParams): Promise<EfficiencyData> {
   const params = ZEfficiencyParams.parse(input);
@@ -118,10 +119,11 @@ export async function efficiency(ctx: AnalysisContext, input: TEfficiencyParams)
 
 /** Scores and their sum per (name, model): from call_keys where it can tell, the raw join for the rest. */
 async function scoredGroups(ctx: AnalysisContext, range: { from: number; to: number; score: string }): Promise<ScoredGroup[]> {
-  const params = { ...rangeParams(ctx.projectId, range), score: range.score };
+  const params: Record<string, unknown> = { projectId: ctx.projectId, score: range.score };
   const whole = rangeParts(ctx, range).find((part) => part.source === 'rollup');
   if (!whole) {
-    return queryAnalysis<ScoredGroup>(ctx.ch, `WITH s AS (${SCORES}) ${JOINED}`, { tag: 'analyses.efficiency.raw', params });
+    const calls = await scoredCalls(ctx, range);
+    return queryAnalysis<ScoredGroup>(ctx.ch, `WITH s AS (${SCORES}) ${joined(calls.sql)}`, { tag: 'analyses.efficiency.raw', params: { ...params, ...calls.params } });
   }
   Object.assign(params, timeParams({ fromMs: whole.from, toMs: whole.to }, 'whole_'));
   // One row per resolved (name, model), and one with on_call = 0 counting the scores left for the join.
@@ -135,13 +137,14 @@ async function scoredGroups(ctx: AnalysisContext, range: { from: number; to: num
   );
   const resolved = rows.filter((row) => row.on_call === true || row.on_call === 1);
   if (resolved.length === rows.length) return resolved.map(({ name, model, scores, score_sum }) => ({ name, model, scores, score_sum }));
-  const joined = await queryAnalysis<ScoredGroup>(
+  const calls = await scoredCalls(ctx, range);
+  const rest = await queryAnalysis<ScoredGroup>(
     ctx.ch,
-    `WITH scored AS (${SCORES}), s AS (SELECT trace_id, score_id, observation_id, value FROM (${RESOLVED}) WHERE NOT on_call) ${JOINED}`,
-    { tag: 'analyses.efficiency.joined', params },
+    `WITH scored AS (${SCORES}), s AS (SELECT trace_id, score_id, observation_id, value FROM (${RESOLVED}) WHERE NOT on_call) ${joined(calls.sql)}`,
+    { tag: 'analyses.efficiency.joined', params: { ...params, ...calls.params } },
   );
   const sums = new Map<string, ScoredGroup>();
-  for (const row of [...resolved, ...joined]) {
+  for (const row of [...resolved, ...rest]) {
     const key = `${row.name}\u0000${row.model}`;
     const seen = sums.get(key);
     sums.set(key, seen ? { ...seen, scores: String(Number(seen.scores) + Number(row.scores)), score_sum: new Dec(seen.score_sum).plus(row.score_sum).toString() } : { name: row.name, model: row.model, scores: row.scores, score_sum: row.score_sum });
