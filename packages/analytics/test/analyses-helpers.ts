@@ -1,5 +1,5 @@
 // Test helpers for the analyses: a fresh chDB store per test file and call/span/score rows with defaults.
-import { applyCallsPlan, planCalls, type ClickHouse } from '@margin/clickhouse';
+import { applyCallsPlan, planCalls, resolveScoreCalls, type ClickHouse, type ScoreKey } from '@margin/clickhouse';
 import { emptyCallRow, withCostParts, type CallRow, type ScoreRow, type SpanRow } from '@margin/core';
 import { freshClickHouse } from './support/store.ts';
 
@@ -31,11 +31,12 @@ export function score(project: string, fields: Partial<ScoreRow> & { timestamp: 
   return { project_id: project, id: nextId('score'), trace_id: '', observation_id: '', name: 'quality', value: 0, version: 1, ...fields };
 }
 
-/** Calls go in as the loader puts them (so the rollups count a resent id once); spans and scores directly. */
+/** Calls and scores go in as the loader puts them (the rollups count a resent id once, a score stores its call); spans directly. */
 export async function insert(ch: ClickHouse, table: 'calls' | 'spans' | 'scores', values: object[]): Promise<void> {
   if (table === 'calls') {
     await applyCallsPlan(ch, await planCalls(ch, values as CallRow[]));
     return;
   }
   await ch.client.insert({ table, values, format: 'JSONEachRow' });
+  if (table === 'scores') await resolveScoreCalls(ch, values as ScoreKey[]);
 }

@@ -81,12 +81,13 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
       ...agents.filter((_, i) => i % 5 === 1).map((c, i) => call({ ...c, version: ++version, ...[{ attempt: 2 }, { name: 'agent.other' }, { trace_id: 'agent-3' }, { timestamp: c.timestamp + 3_600_000 }][i % 4] })),
     ];
     await insertCalls(ch, second);
-    // Scores on a call (some of them changed ids), on a whole trace, and on a call that is not there.
+    // Scores on a call (some of them changed ids), on a whole trace, and on a call that is not there,
+    // loaded as the loader does (each score stores its call); some of the scored calls change after.
     const scores = Array.from({ length: 40 }, (_, i) => ({
       project_id: 'p1', id: `score-${i}`, timestamp: at(1, 12), trace_id: `t-${i % 60}`, name: 'quality', value: (i % 7) / 7,
       observation_id: i % 3 === 0 ? '' : i % 3 === 1 ? `id-${i + 40}` : 'missing', comment: '', retention_days: 0, version: 1,
     }));
-    await ch.client.insert({ table: 'scores', values: scores, format: 'JSONEachRow' });
+    await insertCalls(ch, [], { scores });
     await insertCalls(ch, [
       ...second.slice(50, 70).map((c) => call({ ...c, ...randomValues(), id: c.id, version: c.version + 10_000 })),
       call({ id: 'twice', ...randomValues(), version: ++version + 50_000 }),
@@ -120,6 +121,18 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
     );
     expect(Number(steps!.parts)).toBeGreaterThan(1);
     expect(Number(steps!.negative)).toBeGreaterThan(0);
+  });
+
+  it('stores the call on scores loaded after it, and holds resolutions made stale by a later change', async () => {
+    const [row] = await queryRows<{ resolved: string; stale: string }>(
+      ch,
+      `SELECT countIf(call_version != 0) AS resolved,
+              countIf(call_version != 0 AND (sipHash64(observation_id), call_version) IN (SELECT id_hash, version FROM calls_replaced)) AS stale
+       FROM scores FINAL WHERE project_id = 'p1'`,
+      { tag: 'test' },
+    );
+    expect(Number(row!.resolved)).toBeGreaterThan(Number(row!.stale));
+    expect(Number(row!.stale)).toBeGreaterThan(0);
   });
 
   for (const { label, range } of ranges) {

@@ -69,6 +69,14 @@ describe('loadDemoDirect', () => {
       const row = await one<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE project_id = {p:String}`, { p: 'proj_load' });
       expect(Number(row.n)).toBe(count);
     }
+    // Every score names a call of its batch, and stores it (hour, name, model, version) as the loader would.
+    const scored = await one<{ n: string; same: string }>(
+      `SELECT count() AS n, countIf(s.call_version = c.version AND s.call_name = c.name AND s.call_model = c.model AND s.call_hour = toStartOfHour(c.timestamp)) AS same
+       FROM scores AS s INNER JOIN calls AS c ON c.project_id = s.project_id AND c.id = s.observation_id WHERE s.project_id = {p:String}`,
+      { p: 'proj_load' },
+    );
+    expect(Number(scored.n)).toBe(expected.scores);
+    expect(scored.same).toBe(scored.n);
     // Content storage is off: tool inputs are kept as hashes only.
     const tools = await one<{ n: string; withInput: string }>(
       `SELECT countIf(input_hash != 0) AS n, countIf(input != '') AS withInput FROM spans WHERE project_id = {p:String} AND kind = 'tool'`,

@@ -1,7 +1,7 @@
 // Test helpers for the metrics tests: a fresh chDB store per test file, call rows with defaults,
 // and loading through the real loader (so calls_delta gets +1/-1 rows exactly as in production).
 import { loadBatch, type ClickHouse } from '@margin/clickhouse';
-import { emptyCallRow, withCostParts, type CallRow, type SpanRow, type TraceRow } from '@margin/core';
+import { emptyCallRow, withCostParts, type CallRow, type ScoreRow, type SpanRow, type TraceRow } from '@margin/core';
 import { freshClickHouse } from './support/store.ts';
 
 export { freshClickHouse };
@@ -24,8 +24,8 @@ export function call(overrides: Partial<CallRow> & Pick<CallRow, 'id'>): CallRow
 }
 
 /** Loads calls (and optionally spans and traces) the way the ingestion loader does, one batch. */
-export async function insertCalls(ch: ClickHouse, calls: CallRow[], extra: { spans?: SpanRow[]; traces?: TraceRow[] } = {}): Promise<void> {
-  await loadBatch(ch, { calls, spans: extra.spans ?? [], traces: extra.traces ?? [], scores: [] });
+export async function insertCalls(ch: ClickHouse, calls: CallRow[], extra: { spans?: SpanRow[]; traces?: TraceRow[]; scores?: ScoreRow[] } = {}): Promise<void> {
+  await loadBatch(ch, { calls, spans: extra.spans ?? [], traces: extra.traces ?? [], scores: extra.scores ?? [] });
 }
 
 export const at = (day: number, hour: number, minute = 0): number => Date.UTC(2026, 0, day, hour, minute);

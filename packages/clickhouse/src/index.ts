@@ -7,3 +7,4 @@ export * from './writer.ts';
 export * from './calls-upsert.ts';
 export * from './insert-ceiling.ts';
 export { CALL_COLUMNS, DELTA_COLUMNS, insertCalls } from './table-columns.ts';
+export { resolveScoreCalls, scoreKeysOfLines, type ScoreKey } from './score-calls.ts';

@@ -8,6 +8,7 @@ import { LOOKUP_CHUNK, type PreparedCalls, type PreparedLoad } from './load-prep
 import type { StoredIds } from './stored-ids.ts';
 import { idKey } from './newest-per-id.ts';
 import { CALL_COLUMNS, SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS } from './table-columns.ts';
+import { resolveScoreCalls, scoreKeysOfLines } from './score-calls.ts';
 
 /** A prepared call's key and its line in the prepared body. */
 export type IndexedKey = CallKey & { line: number };
@@ -59,6 +60,7 @@ export async function loadPrepared(ch: ClickHouse, load: PreparedLoad, plan: Pre
   await ch.insertRaw('spans', SPAN_COLUMNS, 'JSONCompactEachRow', bytes(load.spans), { ...settings, log_comment: 'load.spans' });
   await ch.insertRaw('traces', TRACE_COLUMNS, 'JSONCompactEachRow', bytes(load.traces), { ...settings, log_comment: 'load.traces' });
   await ch.insertRaw('scores', SCORE_COLUMNS, 'JSONCompactEachRow', bytes(load.scores), { ...settings, log_comment: 'load.scores' });
+  await resolveScoreCalls(ch, scoreKeysOfLines(bytes(load.scores), SCORE_COLUMNS));
 }
 
 const bytes = (view: Uint8Array): Buffer => Buffer.from(view.buffer, view.byteOffset, view.byteLength);

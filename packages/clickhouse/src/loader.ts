@@ -13,6 +13,7 @@ import type { EventLog } from './event-log.ts';
 import { isDataError, Quarantine } from './quarantine.ts';
 import type { LogRecord } from './log-segment.ts';
 import { SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS, insertCompact } from './table-columns.ts';
+import { resolveScoreCalls } from './score-calls.ts';
 import { StoredIds, hashIds, type StoredIdsStats } from './stored-ids.ts';
 
 export interface LoaderOptions {
@@ -88,7 +89,9 @@ export async function loadBatch(ch: ClickHouse, batch: RowBatch, settings: Click
   // different hours would both survive FINAL. Across batches that case is not handled for spans.
   await insertCompact(ch, 'spans', SPAN_COLUMNS, newestPerId(batch.spans), settings);
   await insertCompact(ch, 'traces', TRACE_COLUMNS, newestPerId(batch.traces), settings);
-  await insertCompact(ch, 'scores', SCORE_COLUMNS, newestPerId(batch.scores), settings);
+  const scores = newestPerId(batch.scores);
+  await insertCompact(ch, 'scores', SCORE_COLUMNS, scores, settings);
+  await resolveScoreCalls(ch, scores);
 }
 
 export class Loader {

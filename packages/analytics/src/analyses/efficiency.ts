@@ -7,11 +7,14 @@
 // call outside the range or not loaded) counts once for every (name, model) with a call of its trace in
 // the range. A call without trace_id is a trace of its own (its id). Groups without a score are left out.
 //
-// Where a score's call is found: for a call in the range's whole hours, call_keys (migration 0016)
-// holds the newest copy's hour, name and model per id hash, and is sorted by that hash: the lookup
-// reads 8-byte hashes, not call ids. Every other score is joined with the raw calls of the range, only
-// those of its trace and its call. Joining every score with the raw calls read all 10M trace ids and
-// took 1.7 s at 10M demo calls (707k scores on calls).
+// Where a score's call is found: the loader stores it on the score (migration 0017: the hour, name,
+// model and version of the call's newest copy, from call_keys). A score whose stored call is in the
+// range's whole hours, and was not replaced since (calls_replaced), is grouped by it with no join.
+// Every other score (of a whole trace, of a span, of a call in a ragged edge hour or outside the
+// range, of a call loaded after the score or replaced since) is joined with the live calls of the
+// range, only those of its trace and its call. Joining every score with the raw calls read all 10M
+// trace ids and took 1.7 s at 10M demo calls (707k scores on calls); looking the scored ids up in
+// call_keys at query time still took 250 ms, as every granule holds a scored call.
 import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
 import { queryAnalysis } from './calls-scope.ts';
@@ -49,21 +52,17 @@ interface ScoredGroup {
   score_sum: string;
 }
 
-const SCORES = `SELECT trace_id, id AS score_id, observation_id, value FROM scores FINAL
-  WHERE project_id = {projectId:String} AND name = {score:String}`;
+const SCORES = `SELECT trace_id, id AS score_id, observation_id, value, call_hour, call_name, call_model, call_version
+  FROM scores FINAL WHERE project_id = {projectId:String} AND name = {score:String}`;
 
 /**
- * `resolved` per score: its call's (name, model) when that call's newest copy is in the whole hours
- * [whole_from, whole_to) (on_call), else on_call = 0. Reads SCORES as `scored`.
+ * Per score of SCORES (read as `scored`), on_call when its stored call is in the whole hours
+ * [whole_from, whole_to) and is still the newest copy of that call.
  */
-const RESOLVED = `SELECT s.trace_id AS trace_id, s.score_id AS score_id, s.observation_id AS observation_id, s.value AS value,
-    ${rangeCondition('k.hour', 'time', 'whole_')} AS on_call, k.name AS call_name, k.model AS call_model
-  FROM scored AS s LEFT JOIN (
-    SELECT id_hash, argMax(hour, version) AS hour, argMax(name, version) AS name, argMax(model, version) AS model
-    FROM call_keys
-    WHERE project_id = {projectId:String} AND id_hash IN (SELECT sipHash64(observation_id) FROM scored WHERE observation_id != '')
-    GROUP BY id_hash
-  ) AS k ON sipHash64(s.observation_id) = k.id_hash AND s.observation_id != ''`;
+const RESOLVED = `SELECT trace_id, score_id, observation_id, value, call_name, call_model,
+    call_version != 0 AND ${rangeCondition('call_hour', 'time', 'whole_')}
+      AND (sipHash64(observation_id), call_version) NOT IN (SELECT id_hash, version FROM calls_replaced WHERE project_id = {projectId:String}) AS on_call
+  FROM scored`;
 
 /** Scores (`s`: trace_id, score_id, observation_id, value) joined with `calls` (id, trace_key, name, model), the calls of the range that are their call or in their trace. */
 const joined = (calls: string) => `SELECT group_key.1 AS name, group_key.2 AS model, count() AS scores, sum(toDecimal128(score_value, 18)) AS score_sum

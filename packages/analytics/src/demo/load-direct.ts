@@ -4,6 +4,7 @@
 import { insertCalls, type ClickHouse } from '@margin/clickhouse';
 import type { RowBatch } from '@margin/core';
 import { generateDemo, type DemoOptions } from './generate.ts';
+import { HOUR_MS } from '../sql/index.ts';
 
 export interface DemoProgress {
   calls: number;
@@ -43,7 +44,21 @@ async function insertBatch(ch: ClickHouse, batch: RowBatch): Promise<void> {
   // Content storage is off by default: a tool's input is kept only as its hash.
   await insertRows(ch, 'spans', batch.spans.map((span) => (span.input ? { ...span, input: '' } : span)));
   await insertRows(ch, 'traces', batch.traces);
-  await insertRows(ch, 'scores', batch.scores);
+  await insertRows(ch, 'scores', withCalls(batch));
+}
+
+/**
+ * Each score with the call it names stored on it (migration 0017), as the loader stores it: the
+ * demo's ids are all new and a score comes in the batch of its call, so that call is the newest copy.
+ */
+function withCalls(batch: RowBatch): object[] {
+  const calls = new Map(batch.calls.map((call) => [call.id, call]));
+  return batch.scores.map((score) => {
+    const call = score.observation_id ? calls.get(score.observation_id) : undefined;
+    return call
+      ? { ...score, call_hour: Math.floor(call.timestamp / HOUR_MS) * 3600, call_name: call.name, call_model: call.model, call_version: call.version }
+      : { ...score, call_hour: 0, call_name: '', call_model: '', call_version: 0 };
+  });
 }
 
 export async function loadDemoDirect(options: LoadDemoOptions): Promise<LoadDemoResult> {
