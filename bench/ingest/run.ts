@@ -59,7 +59,7 @@ interface QueryResult {
 // Other processes on the machine skew every figure: say how busy it was.
 const load = () => os.loadavg().map((n) => n.toFixed(1)).join(' ');
 console.log(`machine: ${os.cpus().length} cores, load average ${load()} at start`);
-console.log(`statement gate ${process.env.BENCH_GATE === '0' ? 'off' : 'on'}, load worker ${process.env.BENCH_LOADER_WORKER === '0' ? 'off' : 'on'}; phases ${[...PHASES].join(',')}`);
+console.log(`statement gate ${process.env.BENCH_GATE === '0' ? 'off' : 'on'}, load worker ${process.env.BENCH_LOADER_WORKER === '0' ? 'off' : 'on'}, filter of stored ids ${process.env.BENCH_STORED_IDS === '0' ? 'off' : 'on'}; phases ${[...PHASES].join(',')}`);
 
 // ---------- the server (and the ceiling it measures first) ----------
 // chDB runs each statement on a libuv pool thread, and a statement waiting for the engine's one
@@ -96,6 +96,8 @@ interface ServerStats {
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   serverCpuShare: number;
   turnMs?: Record<string, number>;
+  lookups?: number;
+  lookupsSkipped?: number;
   gate?: { first: number; normal: number; turns: number; firstWaitMs: number; firstHoldMs: number; normalWaitMs: number; normalHoldMs: number };
 }
 /** The server's writer backlog, event-loop delay and CPU since the last call (which it resets). */
@@ -103,7 +105,7 @@ const serverStats = async (): Promise<ServerStats> => (await (await fetch(`${rea
 /** Where the engine's time went in a phase: loader turns against everything else (gate on only). */
 const gateLine = (s: ServerStats) =>
   s.gate
-    ? `; engine: ${s.gate.turns} loader turns holding ${Math.round(s.gate.firstHoldMs)} ms (${round(s.gate.firstHoldMs / Math.max(1, s.gate.turns))} ms each, waited ${round(s.gate.firstWaitMs / Math.max(1, s.gate.turns))} ms each), ${s.gate.normal} other statements holding ${Math.round(s.gate.normalHoldMs)} ms (waited ${round(s.gate.normalWaitMs / Math.max(1, s.gate.normal))} ms each); turns' time by step (ms): ${JSON.stringify(s.turnMs ?? {})}`
+    ? `; engine: ${s.gate.turns} loader turns holding ${Math.round(s.gate.firstHoldMs)} ms (${round(s.gate.firstHoldMs / Math.max(1, s.gate.turns))} ms each, waited ${round(s.gate.firstWaitMs / Math.max(1, s.gate.turns))} ms each), ${s.gate.normal} other statements holding ${Math.round(s.gate.normalHoldMs)} ms (waited ${round(s.gate.normalWaitMs / Math.max(1, s.gate.normal))} ms each); turns' time by step (ms): ${JSON.stringify(s.turnMs ?? {})}; loads looked up ${s.lookups ?? 0}, skipped ${s.lookupsSkipped ?? 0}`
     : '';
 const serverLine = (s: ServerStats) =>
   `server event-loop delay p99 ${round(s.eventLoopDelayMs.p99)} ms (max ${round(s.eventLoopDelayMs.max)}), server CPU ${round(s.serverCpuShare * 100)}% of one core; loaded ${Math.round(s.loadedRowsPerSecond)} rows/s${gateLine(s)}`;

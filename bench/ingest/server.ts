@@ -49,6 +49,8 @@ const ingestion = await createIngestion({
   writerOptions: {
     ...(loaderRows ? { batchRows: loaderRows } : {}),
     worker: process.env.BENCH_LOADER_WORKER !== '0',
+    // BENCH_STORED_IDS=0: every load looks its ids up, without the loader's filter of stored ids ("before").
+    storedIds: process.env.BENCH_STORED_IDS !== '0',
     ...(process.env.BENCH_LOADER_DELAY_MS ? { delayMs: Number(process.env.BENCH_LOADER_DELAY_MS) } : {}),
     ...(process.env.BENCH_LOADER_TURN_MS ? { turnMs: Number(process.env.BENCH_LOADER_TURN_MS) } : {}),
     // BENCH_OPTIMIZE_ON_INSERT=1: loads with ClickHouse's default (parts merged on insert), "before".
@@ -72,6 +74,7 @@ const gateCounts = (): GateCounts | undefined => {
 let gateMark = gateCounts();
 let loadedMark = ingestion.writer.stats().loadedRows;
 let turnMark = ingestion.writer.stats().turnMs;
+let lookupMark = { lookups: 0, lookupsSkipped: 0 };
 const range = { from: now - 40 * 86_400_000, to: now + 86_400_000 };
 const metricsCtx = { ch, projectId: project.id };
 
@@ -102,6 +105,8 @@ async function benchRoute(req: http.IncomingMessage, res: http.ServerResponse, u
     body = {
       ...writerStats,
       loadedRowsPerSecond: (writerStats.loadedRows - loadedMark) / (wallMs / 1000),
+      lookups: (writerStats.lookups ?? 0) - lookupMark.lookups,
+      lookupsSkipped: (writerStats.lookupsSkipped ?? 0) - lookupMark.lookupsSkipped,
       turnMs: writerStats.turnMs && turnMark ? Object.fromEntries(Object.entries(writerStats.turnMs).map(([k, v]) => [k, Math.round(v - turnMark![k as keyof typeof turnMark])])) : undefined,
       // Per phase: loader turns, their wait and hold, and the normal lane's (dashboard + probe) wait and hold.
       gate: gateNow && gateMark ? Object.fromEntries(Object.entries(gateNow).map(([k, v]) => [k, v - gateMark![k as keyof GateCounts]])) : undefined,
@@ -115,6 +120,7 @@ async function benchRoute(req: http.IncomingMessage, res: http.ServerResponse, u
       gateMark = gateNow;
       loadedMark = writerStats.loadedRows;
       turnMark = writerStats.turnMs;
+      lookupMark = { lookups: writerStats.lookups ?? 0, lookupsSkipped: writerStats.lookupsSkipped ?? 0 };
     }
   } else return sendError(res, { status: 404, code: 'not_found', message: 'no such bench route' });
   res.writeHead(200, { 'content-type': 'application/json' });
