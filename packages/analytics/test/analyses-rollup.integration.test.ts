@@ -10,7 +10,7 @@ import { random } from './metrics-rollup-data.ts';
 // exactly what they answer over the deduplicated raw calls, with resent and changed ids loaded through
 // the real loader (+1 and -1 rows in calls_delta) and the rollups left unmerged.
 // call_keys too: the efficiency analysis must pick the newest of an id's rows there.
-const ROLLUPS = ['calls_hourly', 'calls_hourly_mix', 'calls_trace_steps', 'call_keys'];
+const ROLLUPS = ['calls_hourly', 'calls_hourly_mix', 'calls_trace_steps', 'calls_prompt_tokens', 'call_keys'];
 
 const rnd = random(11);
 const pick = <T,>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;

@@ -157,27 +157,31 @@ export async function correctedHours(ctx: AnalysisContext, range: { from: number
  * correction, every row is a live call and FINAL is not needed: without it a filter on a non-key
  * column is applied before reading the other columns (PREWHERE), where FINAL first reads and merges
  * the sorting key of every call of the range (0.7 s at 10M calls for one feature's calls). Hours that
- * took a correction and the ragged edges are read with FINAL. Parameters: projectId, s<i>_from,
- * s<i>_to, live_raw_hours.
+ * took a correction and the ragged edges are read with FINAL. With `clean`, the uncorrected whole
+ * hours come from a rollup fed from calls_delta that has a row per call (no -1 row there either).
+ * Parameters: projectId, s<i>_from, s<i>_to, live_raw_hours.
  */
 export async function liveCalls(
   ctx: AnalysisContext,
   range: { from: number; to: number },
   columns: string,
   condition: string,
+  /** Reads the uncorrected whole hours from this table instead (same `columns` and `condition`, a `timestamp` column; every row live). */
+  clean?: { table: string; columns: string },
 ): Promise<{ sql: string; params: Record<string, unknown> }> {
   const rawHours = await correctedHours(ctx, range);
   const params: Record<string, unknown> = { projectId: ctx.projectId, live_raw_hours: rawHours.map((ms) => toClickHouseTime(ms).slice(0, 19)) };
-  const select = (final: boolean, where: string) =>
-    `SELECT ${columns} FROM calls${final ? ' FINAL' : ''} WHERE project_id = {projectId:String} AND ${where} AND (${condition})`;
+  const select = (from: string, where: string, what = columns) =>
+    `SELECT ${what} FROM ${from} WHERE project_id = {projectId:String} AND ${where} AND (${condition})`;
+  const uncorrected = (where: string) => (clean ? select(clean.table, where, clean.columns) : select('calls', where));
   const selects = rangeParts(ctx, range).flatMap((part, i) => {
     const prefix = `s${i}_`;
     Object.assign(params, timeParams({ fromMs: part.from, toMs: part.to }, prefix));
     const inPart = rangeCondition('timestamp', 'time', prefix);
-    if (part.source === 'raw') return [select(true, inPart)];
-    if (!rawHours.length) return [select(false, inPart)];
+    if (part.source === 'raw') return [select('calls FINAL', inPart)];
+    if (!rawHours.length) return [uncorrected(inPart)];
     const corrected = "toStartOfHour(timestamp) IN {live_raw_hours:Array(DateTime('UTC'))}";
-    return [select(false, `${inPart} AND NOT ${corrected}`), select(true, `${inPart} AND ${corrected}`)];
+    return [uncorrected(`${inPart} AND NOT ${corrected}`), select('calls FINAL', `${inPart} AND ${corrected}`)];
   });
   return { sql: `(${selects.join('\nUNION ALL\n')})`, params };
 }

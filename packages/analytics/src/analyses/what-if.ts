@@ -7,11 +7,12 @@
 //   A routed call that was a batch call stays one: to_model's prices × its batch factor.
 //   cache: `prefix_tokens` of every call of `name` read from cache after the first call of each
 //          (model, UTC hour), as cache-savings-sql.ts models it (write surcharge included); per
-//          call, since the prefix is a parameter, from the live calls of that name (hourly-parts.ts
-//          liveCalls: without FINAL in the hours no copy was replaced in).
+//          call, since the prefix is a parameter: from calls_prompt_tokens (migration 0018, the
+//          feature's calls side by side) in the hours no copy was replaced in, else the live calls
+//          (hourly-parts.ts liveCalls).
 // savings = baseline_spend − scenario_spend, both rounded to 1e-9 first so the answer adds up.
 import { z } from 'zod';
-import { cachingSavingsSql } from './cache-savings-sql.ts';
+import { cachingSavingsSql, SAVING_UNIT } from './cache-savings-sql.ts';
 import { AnalysisParameterError, type AnalysisContext } from './context.ts';
 import { Dec, MILLION, roundUsd, usd, ZERO } from './money.ts';
 import { queryAnalysis } from './calls-scope.ts';
@@ -106,18 +107,18 @@ async function batchDelta(ctx: AnalysisContext, range: Range, names: string[], a
   return { delta, requests: rows.reduce((sum, row) => sum + Number(row.n_requests), 0) };
 }
 
+const CACHE_COLUMNS = 'name, model, timestamp, input_tokens, cache_read_tokens, cache_write_tokens, input_price, cache_read_price, cache_write_price';
+
 async function cacheDelta(ctx: AnalysisContext, range: Range, cache: NonNullable<Scenario['cache']>): Promise<Delta> {
-  const source = await liveCalls(
-    ctx,
-    range,
-    'name, model, timestamp, id, input_tokens, cache_read_tokens, cache_write_tokens, input_price, cache_read_price, cache_write_price',
-    'name = {name:String}',
-  );
-  const rows = await queryAnalysis<{ requests: string; saving_micro: string }>(ctx.ch, cachingSavingsSql(source.sql, '{prefix:UInt64}'), {
+  const source = await liveCalls(ctx, range, `${CACHE_COLUMNS}, 1 AS n`, 'name = {name:String}', {
+    table: 'calls_prompt_tokens',
+    columns: `${CACHE_COLUMNS}, requests AS n`,
+  });
+  const rows = await queryAnalysis<{ requests: string; saving: string }>(ctx.ch, cachingSavingsSql(source.sql, '{prefix:UInt64}'), {
     tag: 'analyses.what_if.cache',
     params: { ...source.params, name: cache.name, prefix: cache.prefix_tokens },
   });
-  const saving = rows.reduce((sum, r) => sum.plus(r.saving_micro), ZERO).div(MILLION);
+  const saving = rows.reduce((sum, r) => sum.plus(r.saving), ZERO).div(SAVING_UNIT);
   return { delta: saving.negated(), requests: rows.reduce((sum, r) => sum + Number(r.requests), 0) };
 }
 
