@@ -20,15 +20,14 @@ export type PreparedPlan = CallsPlan<IndexedKey> & { all: boolean };
  */
 export async function planPrepared(ch: ClickHouse, calls: PreparedCalls, stored?: StoredIds): Promise<PreparedPlan & { lookedUp: boolean }> {
   let lookup = calls.idChunks;
-  if (stored?.sound) {
-    const maybe = stored.maybeStored(calls);
-    stored.add(calls);
+  const sound = stored?.sound ?? false;
+  // Stored before the insert, whether or not the filter is sound now (a reseed keeps them).
+  const maybe = await stored?.admit(calls);
+  if (sound && maybe) {
     if (maybe.length === 0) return { ...allNew(), lookedUp: false };
     const ids = calls.idChunks.flatMap((chunk) => JSON.parse(chunk) as string[]);
     lookup = [];
     for (let i = 0; i < maybe.length; i += LOOKUP_CHUNK) lookup.push(JSON.stringify(maybe.slice(i, i + LOOKUP_CHUNK).map((line) => ids[line]!)));
-  } else {
-    stored?.add(calls); // stored before the insert, whether or not the filter is sound now (a reseed keeps them)
   }
   const existing = await findCopies(ch, calls.projects, lookup);
   if (existing.size === 0) return { ...allNew(), lookedUp: true };

@@ -204,7 +204,7 @@ export class Loader {
           const projects = [...new Set(batch.calls.map((c) => c.project_id))];
           const slot = new Map(projects.map((p, i) => [p, i]));
           const projectIndex = Uint32Array.from(batch.calls, (c) => slot.get(c.project_id)!);
-          this.stored?.add({ count: batch.calls.length, projects, projectIndex, idHashes: hashIds(batch.calls.map((c) => c.id)) });
+          await this.stored?.admit({ count: batch.calls.length, projects, projectIndex, idHashes: hashIds(batch.calls.map((c) => c.id)) });
           this.pending = { from, end, plan: await planCalls(this.ch, batch.calls) };
           this.counters.lookups++;
         }
@@ -337,6 +337,8 @@ export class Loader {
 
   /** Start-up: loads everything the log holds, before the server opens its port. */
   async replay(): Promise<void> {
+    // The filter is seeded now, before the port opens, not in the first turn after it (seconds at millions of ids).
+    await this.turn(async () => undefined);
     await this.loadAll();
   }
 

@@ -1,18 +1,18 @@
 // ClickHouse's sipHash64 of a string (SipHash-2-4, key 0) in JavaScript, so that the loader can
 // compare an id with the `id_hash` that call_keys stores for it. 64-bit words as two uint32 halves,
-// all in locals of one function (about 1 µs per UUID; checked against chDB in sip-hash.test.ts).
+// all in locals of one function (checked against chDB in stored-ids.integration.test.ts).
 
 const scratch = Buffer.alloc(4096);
 
-/** The byte at `i` of the id: its char code when the id is ASCII, else of its UTF-8 encoding. */
-function bytesOf(s: string): { at: (i: number) => number; length: number } {
+/** The UTF-8 bytes of `s` (in a shared scratch buffer when they fit: ids are short). */
+function bytesOf(s: string): Uint8Array {
+  if (s.length > scratch.length) return Buffer.from(s);
   for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) > 0x7f) {
-      const bytes = Buffer.byteLength(s) <= scratch.length ? scratch.subarray(0, scratch.write(s)) : Buffer.from(s);
-      return { at: (j) => bytes[j]!, length: bytes.length };
-    }
+    const code = s.charCodeAt(i);
+    if (code > 0x7f) return Buffer.byteLength(s) <= scratch.length ? scratch.subarray(0, scratch.write(s)) : Buffer.from(s);
+    scratch[i] = code;
   }
-  return { at: (j) => s.charCodeAt(j), length: s.length };
+  return scratch.subarray(0, s.length);
 }
 
 /**
@@ -20,7 +20,8 @@ function bytesOf(s: string): { at: (i: number) => number; length: number } {
  * `at` (high 32 bits) and `at + 1` (low 32 bits).
  */
 export function sipHash64(s: string, out: Uint32Array, at: number): void {
-  const { at: byte, length: n } = bytesOf(s);
+  const bytes = bytesOf(s);
+  const n = bytes.length;
   // "somepseudorandomlygeneratedbytes" xor a zero key
   let v0h = 0x736f6d65, v0l = 0x70736575, v1h = 0x646f7261, v1l = 0x6e646f6d;
   let v2h = 0x6c796765, v2l = 0x6e657261, v3h = 0x74656462, v3l = 0x79746573;
@@ -30,14 +31,14 @@ export function sipHash64(s: string, out: Uint32Array, at: number): void {
   for (let i = 0; i <= whole; i += 8) {
     let mh = 0, ml = 0;
     if (i < whole) {
-      ml = (byte(i) | (byte(i + 1) << 8) | (byte(i + 2) << 16) | (byte(i + 3) << 24)) >>> 0;
-      mh = (byte(i + 4) | (byte(i + 5) << 8) | (byte(i + 6) << 16) | (byte(i + 7) << 24)) >>> 0;
+      ml = (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0;
+      mh = (bytes[i + 4]! | (bytes[i + 5]! << 8) | (bytes[i + 6]! << 16) | (bytes[i + 7]! << 24)) >>> 0;
     } else {
       mh = ((n & 0xff) << 24) >>> 0;
       for (let j = i; j < n; j++) {
         const shift = (j - i) * 8;
-        if (shift < 32) ml = (ml | (byte(j) << shift)) >>> 0;
-        else mh = (mh | (byte(j) << (shift - 32))) >>> 0;
+        if (shift < 32) ml = (ml | (bytes[j]! << shift)) >>> 0;
+        else mh = (mh | (bytes[j]! << (shift - 32))) >>> 0;
       }
     }
     v3h ^= mh;

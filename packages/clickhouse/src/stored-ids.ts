@@ -9,8 +9,8 @@ import { sipHash64 } from './sip-hash.ts';
 
 /** Open-addressing set of 64-bit hashes (two uint32 halves); 0 stands for empty, so hash 0 is kept as 1. */
 class HashSet64 {
-  private hi = new Uint32Array(1 << 12);
-  private lo = new Uint32Array(1 << 12);
+  private hi = new Uint32Array(256);
+  private lo = new Uint32Array(256);
   size = 0;
 
   has(h: number, l: number): boolean {
@@ -35,7 +35,6 @@ class HashSet64 {
     this.size++;
   }
 
-  /** Bytes held. */
   get bytes(): number {
     return this.hi.byteLength * 2;
   }
@@ -46,6 +45,30 @@ class HashSet64 {
     this.lo = new Uint32Array(lo.length * 2);
     this.size = 0;
     for (let i = 0; i < hi.length; i++) if ((hi[i]! | lo[i]!) !== 0) this.add(hi[i]!, lo[i]!);
+  }
+}
+
+/**
+ * One project's hashes in 256 sets chosen by the hash's top byte: a set that grows rehashes 1/256
+ * of the ids, so the thread answering HTTP never stalls on one large rehash (200 ms at 1M ids).
+ */
+class ShardedSet64 {
+  private readonly shards = new Array<HashSet64 | undefined>(256);
+
+  has(h: number, l: number): boolean {
+    return this.shards[h >>> 24]?.has(h, l) ?? false;
+  }
+
+  add(h: number, l: number): void {
+    (this.shards[h >>> 24] ??= new HashSet64()).add(h, l);
+  }
+
+  get size(): number {
+    return this.shards.reduce((sum, shard) => sum + (shard?.size ?? 0), 0);
+  }
+
+  get bytes(): number {
+    return this.shards.reduce((sum, shard) => sum + (shard?.bytes ?? 0), 0);
   }
 }
 
@@ -64,6 +87,9 @@ export function hashIds(ids: readonly string[]): Uint32Array {
   return hashes;
 }
 
+/** Ids checked and added between two yields of the thread (about 10 ms at a million stored ids). */
+const ADMIT_SLICE = 8_192;
+
 export interface StoredIdsStats {
   ids: number;
   bytes: number;
@@ -73,7 +99,7 @@ export interface StoredIdsStats {
 }
 
 export class StoredIds {
-  private readonly sets = new Map<string, HashSet64>();
+  private readonly sets = new Map<string, ShardedSet64>();
   private readonly owner: WriteOwner = { writes: 0 };
   /** CallsWrites.count() and this filter's own writes when the last seed began; -1: never seeded. */
   private seededAt = -1;
@@ -130,8 +156,15 @@ export class StoredIds {
       const [project] = JSON.parse(line) as [string];
       const hashes = await this.read('SELECT id_hash FROM call_keys WHERE project_id = {project:String} FORMAT RowBinary', { project });
       const set = this.setOf(project);
-      // RowBinary UInt64: 8 bytes little-endian, low half first.
-      for (let at = 0; at + 8 <= hashes.length; at += 8) set.add(hashes.readUInt32LE(at + 4), hashes.readUInt32LE(at));
+      // RowBinary UInt64: 8 bytes little-endian, low half first. In slices: a reseed while serving
+      // must not hold the thread that answers HTTP for the whole table (about 1 s per million ids).
+      for (let at = 0; at + 8 <= hashes.length; at += 8) {
+        set.add(hashes.readUInt32LE(at + 4), hashes.readUInt32LE(at));
+        if (at % (8 * 65_536) === 0 && at > 0) {
+          if (this.overfull()) return;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
       if (this.overfull()) return;
     }
     this.seededAt = seededAt;
@@ -139,21 +172,26 @@ export class StoredIds {
     this.seeds++;
   }
 
-  /** Lines whose (project, id) may be stored: those to look up. */
-  maybeStored(calls: HashedCalls): number[] {
-    const hits: number[] = [];
-    for (let i = 0; i < calls.count; i++) {
-      const set = this.sets.get(calls.projects[calls.projectIndex[i]!]!);
-      if (set?.has(calls.idHashes[i * 2]!, calls.idHashes[i * 2 + 1]!)) hits.push(i);
+  /**
+   * Marks these calls' ids stored (call it before inserting them: a failed insert leaves a harmless
+   * "maybe") and returns the lines whose id may have been stored already: those to look up. In
+   * slices, so that a large load does not hold the thread that answers HTTP.
+   */
+  async admit(calls: HashedCalls): Promise<number[]> {
+    if (this.full) return [];
+    const maybe: number[] = [];
+    for (let from = 0; from < calls.count; from += ADMIT_SLICE) {
+      if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (let i = from; i < Math.min(calls.count, from + ADMIT_SLICE); i++) {
+        const set = this.setOf(calls.projects[calls.projectIndex[i]!]!);
+        const h = calls.idHashes[i * 2]!;
+        const l = calls.idHashes[i * 2 + 1]!;
+        if (set.has(h, l)) maybe.push(i);
+        else set.add(h, l);
+      }
     }
-    return hits;
-  }
-
-  /** Marks these ids stored: call before inserting them (a failed insert leaves a harmless "maybe"). */
-  add(calls: HashedCalls): void {
-    if (this.full) return;
-    for (let i = 0; i < calls.count; i++) this.setOf(calls.projects[calls.projectIndex[i]!]!).add(calls.idHashes[i * 2]!, calls.idHashes[i * 2 + 1]!);
     this.overfull();
+    return maybe;
   }
 
   stats(): StoredIdsStats {
@@ -166,9 +204,9 @@ export class StoredIds {
     return { ids, bytes, seeds: this.seeds, full: this.full };
   }
 
-  private setOf(project: string): HashSet64 {
+  private setOf(project: string): ShardedSet64 {
     let set = this.sets.get(project);
-    if (!set) this.sets.set(project, (set = new HashSet64()));
+    if (!set) this.sets.set(project, (set = new ShardedSet64()));
     return set;
   }
 
