@@ -25,11 +25,11 @@ export function sipHash64(s: string, out: Uint32Array, at: number): void {
   // "somepseudorandomlygeneratedbytes" xor a zero key
   let v0h = 0x736f6d65, v0l = 0x70736575, v1h = 0x646f7261, v1l = 0x6e646f6d;
   let v2h = 0x6c796765, v2l = 0x6e657261, v3h = 0x74656462, v3l = 0x79746573;
-  let h = 0, l = 0;
+  let h: number, l: number;
   const whole = n - (n % 8);
   // Words of 8 bytes, little-endian; the last one holds the rest and the length's low byte on top.
   for (let i = 0; i <= whole; i += 8) {
-    let mh = 0, ml = 0;
+    let mh: number, ml = 0;
     if (i < whole) {
       ml = (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0;
       mh = (bytes[i + 4]! | (bytes[i + 5]! << 8) | (bytes[i + 6]! << 16) | (bytes[i + 7]! << 24)) >>> 0;
