@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClickHouse } from '@margin/clickhouse';
+import { command, type ClickHouse } from '@margin/clickhouse';
 import { efficiency } from '../src/analyses/efficiency.ts';
 import { at, call, insert, openStore, score } from './analyses-helpers.ts';
 
@@ -72,6 +72,20 @@ describe('efficiency analysis', () => {
       { name: 'd', scores: 1, mean_score: 0.9 },
       { name: 'f', scores: 1, mean_score: 0.3 },
     ]);
+  });
+
+  it('finds the trace of a score whose call is outside the range while the trace\'s rows are unmerged', async () => {
+    // T6: a call on April 3rd, then (another load, merges of calls_trace_steps stopped) a scored call
+    // on April 5th. Neither row's hours alone is cut by a range of April 3rd: only the trace is.
+    await command(ch, 'SYSTEM STOP MERGES calls_trace_steps', { tag: 'test' });
+    await insert(ch, 'calls', [call(project, { id: 'x9', trace_id: 'T6', timestamp: at('2026-04-03T10:30:00Z'), name: 'g', model: 'm1', input_tokens: 100 })]);
+    await insert(ch, 'calls', [call(project, { id: 'x10', trace_id: 'T6', timestamp: at('2026-04-05T10:00:00Z'), name: 'h', model: 'm1', input_tokens: 100 })]);
+    await insert(ch, 'scores', [score(project, { timestamp: at('2026-04-05T11:00:00Z'), trace_id: 'T6', observation_id: 'x10', value: 0.7 })]);
+    const day = await efficiency({ ch, projectId: project }, { from: '2026-04-03T00:00:00Z', to: '2026-04-04T00:00:00Z', score: 'quality' });
+    expect(day.groups.map(({ name, scores, mean_score }) => ({ name, scores, mean_score }))).toEqual([{ name: 'g', scores: 1, mean_score: 0.7 }]);
+    const both = await efficiency({ ch, projectId: project }, { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z', score: 'quality' });
+    expect(both.groups.map(({ name, scores }) => ({ name, scores }))).toEqual([{ name: 'h', scores: 1 }]);
+    await command(ch, 'SYSTEM START MERGES calls_trace_steps', { tag: 'test' });
   });
 
   it('has no groups for a score nobody sent', async () => {

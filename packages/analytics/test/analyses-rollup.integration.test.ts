@@ -171,6 +171,8 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
       const fromRollup = await efficiency(auto(), params);
       if (label !== 'within one hour') expect(fromRollup.groups.length).toBeGreaterThan(0);
       expect(fromRollup).toEqual(await efficiency(raw(), params));
+      // the scores left for the join read again instead of carried
+      expect(await efficiency(auto(), params, 0)).toEqual(fromRollup);
     });
 
     const scenarios = [
