@@ -167,9 +167,10 @@ async function scoredGroups(ctx: AnalysisContext, range: { from: number; to: num
     `WITH scored AS (${SCORES})
      SELECT on_call, if(on_call, call_name, '') AS name, if(on_call, call_model, '') AS model,
             count() AS scores, sum(toDecimal128(value, 18)) AS score_sum,
-            if(on_call OR scores > {max_carried:UInt64}, [], groupArray((trace_id, score_id, observation_id, value))) AS carried
+            groupArrayIf(${Math.trunc(maxCarried) + 1})((trace_id, score_id, observation_id, value), NOT on_call) AS rest_rows,
+            if(length(rest_rows) > ${Math.trunc(maxCarried)}, [], rest_rows) AS carried
      FROM (${RESOLVED}) WHERE on_call OR (${left}) GROUP BY on_call, name, model`,
-    { tag: 'analyses.efficiency.resolved', params: { ...params, max_carried: maxCarried } },
+    { tag: 'analyses.efficiency.resolved', params },
   );
   const resolved = rows.filter((row) => yes(row.on_call));
   const [rest] = rows.filter((row) => !yes(row.on_call));
