@@ -97,11 +97,8 @@ const joined = (calls: string) => `SELECT group_key.1 AS name, group_key.2 AS mo
  * join's aggregates (countIf > 0, anyIf, groupUniqArrayIf) do not mind.
  */
 async function scoredCalls(ctx: AnalysisContext, range: { from: number; to: number }, byId: boolean): Promise<{ sql: string; params: Record<string, unknown> }> {
-  const columns = "id, if(trace_id = '', id, trace_id) AS trace_key, name, model";
-  const inTraces = await liveCalls(ctx, range, columns, 'trace_key IN (SELECT trace_id FROM s)');
-  if (!byId) return inTraces;
-  const named = await liveCalls(ctx, range, columns, 'id IN (SELECT observation_id FROM s)');
-  return { sql: `(${inTraces.sql} UNION ALL ${named.sql})`, params: { ...inTraces.params, ...named.params } };
+  const inTraces = 'trace_key IN (SELECT trace_id FROM s)';
+  return liveCalls(ctx, range, "id, if(trace_id = '', id, trace_id) AS trace_key, name, model", byId ? [inTraces, 'id IN (SELECT observation_id FROM s)'] : inTraces);
 }
 
 /** `maxCarried`: at most this many scores left for the join travel with the first statement (tests set 0 to take the other path). */

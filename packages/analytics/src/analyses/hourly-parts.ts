@@ -167,23 +167,26 @@ export async function liveCalls(
   ctx: AnalysisContext,
   range: { from: number; to: number },
   columns: string,
-  condition: string,
+  /** Several conditions are read apart and joined with UNION ALL (a call matching two is read twice), with one lookup of the corrected hours. */
+  condition: string | readonly string[],
   /** Reads the uncorrected whole hours from this table instead (same `columns` and `condition`, a `timestamp` column; every row live). */
   clean?: { table: string; columns: string },
 ): Promise<{ sql: string; params: Record<string, unknown> }> {
   const rawHours = await correctedHours(ctx, range);
   const params: Record<string, unknown> = { projectId: ctx.projectId, live_raw_hours: rawHours.map((ms) => toClickHouseTime(ms).slice(0, 19)) };
-  const select = (from: string, where: string, what = columns) =>
-    `SELECT ${what} FROM ${from} WHERE project_id = {projectId:String} AND ${where} AND (${condition})`;
-  const uncorrected = (where: string) => (clean ? select(clean.table, where, clean.columns) : select('calls', where));
-  const selects = rangeParts(ctx, range).flatMap((part, i) => {
-    const prefix = `s${i}_`;
-    Object.assign(params, timeParams({ fromMs: part.from, toMs: part.to }, prefix));
-    const inPart = rangeCondition('timestamp', 'time', prefix);
-    if (part.source === 'raw') return [select('calls FINAL', inPart)];
-    if (!rawHours.length) return [uncorrected(inPart)];
-    const corrected = "toStartOfHour(timestamp) IN {live_raw_hours:Array(DateTime('UTC'))}";
-    return [uncorrected(`${inPart} AND NOT ${corrected}`), select('calls FINAL', `${inPart} AND ${corrected}`)];
+  const selects = (typeof condition === 'string' ? [condition] : condition).flatMap((where) => {
+    const select = (from: string, when: string, what = columns) =>
+      `SELECT ${what} FROM ${from} WHERE project_id = {projectId:String} AND ${when} AND (${where})`;
+    const uncorrected = (when: string) => (clean ? select(clean.table, when, clean.columns) : select('calls', when));
+    return rangeParts(ctx, range).flatMap((part, i) => {
+      const prefix = `s${i}_`;
+      Object.assign(params, timeParams({ fromMs: part.from, toMs: part.to }, prefix));
+      const inPart = rangeCondition('timestamp', 'time', prefix);
+      if (part.source === 'raw') return [select('calls FINAL', inPart)];
+      if (!rawHours.length) return [uncorrected(inPart)];
+      const corrected = "toStartOfHour(timestamp) IN {live_raw_hours:Array(DateTime('UTC'))}";
+      return [uncorrected(`${inPart} AND NOT ${corrected}`), select('calls FINAL', `${inPart} AND ${corrected}`)];
+    });
   });
   return { sql: `(${selects.join('\nUNION ALL\n')})`, params };
 }
