@@ -24,7 +24,7 @@ export async function resolveScoreCalls(ch: ClickHouse, scores: readonly ScoreKe
     ch,
     `INSERT INTO scores (project_id, id, timestamp, trace_id, observation_id, name, value, comment, retention_days, version,
                          call_hour, call_name, call_model, call_version)
-     WITH these AS (
+     WITH these AS MATERIALIZED (
        SELECT * FROM scores FINAL
        WHERE project_id IN {projects:Array(String)} AND trace_id IN {traces:Array(String)} AND id IN {ids:Array(String)} AND observation_id != ''
      )
