@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
-import type { CallRow } from '@margin/core';
+import type { CallRow, SpanRow } from '@margin/core';
 import { cacheAnalysis, efficiency, modelMix, promptAnatomy, waste, whatIf, type AnalysisContext } from '../src/analyses/index.ts';
 import { agentLoops } from '../src/analyses/waste-loops.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
@@ -10,7 +10,7 @@ import { random } from './metrics-rollup-data.ts';
 // exactly what they answer over the deduplicated raw calls, with resent and changed ids loaded through
 // the real loader (+1 and -1 rows in calls_delta) and the rollups left unmerged.
 // call_keys too: the efficiency analysis must pick the newest of an id's rows there.
-const ROLLUPS = ['calls_hourly', 'calls_hourly_mix', 'calls_trace_steps', 'calls_prompt_tokens', 'call_keys'];
+const ROLLUPS = ['calls_hourly', 'calls_hourly_mix', 'calls_trace_steps', 'calls_prompt_tokens', 'call_keys', 'spans_trace_tools'];
 
 const rnd = random(11);
 const pick = <T,>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
@@ -49,6 +49,15 @@ function randomValues(): Partial<CallRow> {
   };
 }
 
+/** A tool span: one of two tools on one of three inputs, so traces repeat some. */
+function toolSpan(id: string, trace_id: string, timestamp: number, version = 1): SpanRow {
+  return {
+    project_id: 'p1', id, timestamp, trace_id, parent_id: '', name: 'tool', kind: 'tool', environment: 'production', status: 'ok',
+    error_message: '', duration_ms: 10, tool_name: pick(['search', 'fetch']), input_hash: String(1 + int(3)), input: '', output: '',
+    metadata: {}, retention_days: 0, version,
+  };
+}
+
 describe('analyses from rollups equal the same analyses over raw calls, with resent and changed ids', () => {
   let ch: ClickHouse;
   const auto = (): AnalysisContext => ({ ch, projectId: 'p1' });
@@ -68,7 +77,26 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
         call({ id: `agent-${t}-${k}`, ...randomValues(), trace_id: `agent-${t}`, name: k === 0 ? 'agent.plan' : 'agent.step', attempt: k % 4 === 3 ? 2 : 1, timestamp: start + k * 20_000 }),
       );
     }).flat();
-    await insertCalls(ch, [...first, ...agents, smallest, neighbour, call({ id: 'other', project_id: 'p2', ...randomValues() })]);
+    // Tool spans: 40 traces of 1-6 spans within minutes, some across a range bound or an hour, one
+    // in the other project; then resent, changed (another tool or input) and older copies.
+    const tools = Array.from({ length: 40 }, (_, t) => {
+      // traces 3, 4 and 11 cross a bound of the ranges below (1 + t % 6 spans, 90 s apart); 5 is inside the one-hour range
+      const bound: Record<number, number> = { 3: at(1, 5, 15), 4: at(1, 9, 57), 5: at(1, 10, 20), 11: at(2, 17, 38) };
+      const start = bound[t] ?? at(1, 0) + ((t * 4099) % (2 * 24 * 60)) * 60_000;
+      return Array.from({ length: 1 + (t % 6) }, (_, k) => toolSpan(`tool-${t}-${k}`, `tools-${t}`, start + k * 90_000));
+    }).flat();
+    await insertCalls(ch, [...first, ...agents, smallest, neighbour, call({ id: 'other', project_id: 'p2', ...randomValues() })], {
+      spans: [...tools, { ...toolSpan('other-span', 'tools-1', at(1, 10, 21)), project_id: 'p2' }],
+    });
+    let spanVersion = 100;
+    const changedSpan = (s: SpanRow): SpanRow => ({ ...toolSpan(s.id, s.trace_id, s.timestamp + 1_000, ++spanVersion) });
+    await insertCalls(ch, [], {
+      spans: [
+        ...tools.filter((_, i) => i % 7 === 0), // resent as they were
+        ...tools.filter((_, i) => i % 7 === 1).map(changedSpan),
+        ...tools.filter((_, i) => i % 7 === 2).map((s) => ({ ...changedSpan(s), version: 0 })), // older: ignored
+      ],
+    });
     let version = Date.now();
     const second = [
       ...first.slice(0, 50), // the same copies again: a replay
@@ -121,6 +149,17 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
     );
     expect(Number(steps!.parts)).toBeGreaterThan(1);
     expect(Number(steps!.negative)).toBeGreaterThan(0);
+    // spans_trace_tools unmerged, with traces holding several copies of one span
+    const [tools] = await queryRows<{ recopied: string }>(
+      ch,
+      `SELECT countIf(n_copies > n_ids) AS recopied
+       FROM (SELECT trace_id, length(groupArrayArray(copies)) AS n_copies, length(arrayDistinct(arrayMap(x -> x.1, groupArrayArray(copies)))) AS n_ids
+             FROM spans_trace_tools WHERE project_id = 'p1' GROUP BY trace_id)`,
+      { tag: 'test' },
+    );
+    expect(Number(tools!.recopied)).toBeGreaterThan(0);
+    const [parts] = await queryRows<{ parts: string }>(ch, "SELECT uniqExact(_part) AS parts FROM spans_trace_tools WHERE project_id = 'p1'", { tag: 'test' });
+    expect(Number(parts!.parts)).toBeGreaterThan(1);
   });
 
   it('stores the call on scores loaded after it, and holds resolutions made stale by a later change', async () => {
@@ -160,6 +199,7 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
       const fromRollup = await waste(auto(), range);
       expect(fromRollup.failed_requests + fromRollup.retry_requests).toBeGreaterThan(0);
       if (label !== 'within one hour') expect(fromRollup.loops.length).toBeGreaterThan(0);
+      expect(fromRollup.redundant_tool_calls.count).toBeGreaterThan(0);
       expect(fromRollup).toEqual(await waste(raw(), range));
       // the other path: every trace with rows outside the largest part merged in one statement
       const bounds = { from: Date.parse(range.from), to: Date.parse(range.to) };

@@ -34,6 +34,19 @@ describe('waste analysis', () => {
       span(project, { timestamp: t, trace_id: 'B', tool_name: 'fetch', input_hash: '7' }),
       span(project, { timestamp: t, trace_id: 'B', tool_name: 'fetch', input_hash: '7' }),
       span(project, { timestamp: t, trace_id: 'C', tool_name: 'fetch', input_hash: '7' }),
+      // D: d2 first repeats d1's input, then a newer copy of d2 repeats d3's instead: one repeat
+      span(project, { timestamp: t, trace_id: 'D', id: 'd1', tool_name: 'search', input_hash: '21', version: 1 }),
+      span(project, { timestamp: t, trace_id: 'D', id: 'd2', tool_name: 'search', input_hash: '21', version: 1 }),
+      span(project, { timestamp: t, trace_id: 'D', id: 'd3', tool_name: 'search', input_hash: '22', version: 1 }),
+      // the other project's spans and those outside the range never count
+      span('other', { timestamp: t, trace_id: 'A', tool_name: 'search', input_hash: '11' }),
+      span(project, { timestamp: at('2026-04-01T00:00:00Z'), trace_id: 'E', tool_name: 'search', input_hash: '1' }),
+      span(project, { timestamp: at('2026-04-01T00:00:00Z'), trace_id: 'E', tool_name: 'search', input_hash: '1' }),
+    ]);
+    await insert(ch, 'spans', [
+      span(project, { timestamp: t, trace_id: 'D', id: 'd2', tool_name: 'search', input_hash: '22', version: 2 }),
+      span(project, { timestamp: t, trace_id: 'D', id: 'd3', tool_name: 'search', input_hash: '22', version: 1 }), // resent as it was
+      span(project, { timestamp: t, trace_id: 'D', id: 'd1', tool_name: 'search', input_hash: '23', version: 0 }), // older copy: ignored
     ]);
   });
   afterAll(async () => ch.close());
@@ -46,9 +59,12 @@ describe('waste analysis', () => {
     expect(data.retry_requests).toBe(5);
   });
 
-  it('counts repeats of a tool input within a trace beyond the first', async () => {
-    const data = await waste({ ch, projectId: project }, range);
-    expect(data.redundant_tool_calls).toEqual({ count: 3, traces: 2 });
+  it('counts repeats of a tool input within a trace beyond the first, from the newest copy of each span', async () => {
+    // A: 2 repeats of (search, 11); B: 1; C: none; D: 1 (d2's newest copy repeats d3)
+    for (const source of ['auto', 'raw'] as const) {
+      const data = await waste({ ch, projectId: project, source }, range);
+      expect(data.redundant_tool_calls).toEqual({ count: 4, traces: 3 });
+    }
   });
 
   it('finds loops by the repeats of one step in a trace', async () => {

@@ -11,8 +11,9 @@ import { z } from 'zod';
 import type { AnalysisContext } from './context.ts';
 import { metricColumns } from './metric-sql.ts';
 import { usd } from './money.ts';
-import { SPANS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
+import { queryAnalysis } from './calls-scope.ts';
 import { agentLoops, type Loop } from './waste-loops.ts';
+import { redundantToolCalls, type RedundantToolCalls } from './waste-tools.ts';
 
 export { LOOP_MIN_DEPTH } from './waste-loops.ts';
 import { ZRange } from './params.ts';
@@ -26,13 +27,12 @@ export interface WasteData {
   failed_requests: number;
   retry_spend: number;
   retry_requests: number;
-  redundant_tool_calls: { count: number; traces: number };
+  redundant_tool_calls: RedundantToolCalls;
   loops: Loop[];
 }
 
 export async function waste(ctx: AnalysisContext, input: TWasteParams): Promise<WasteData> {
   const params = ZWasteParams.parse(input);
-  const sqlParams = rangeParams(ctx.projectId, params);
   const sums = hourlyUnion(ctx, params, CALLS_HOURLY, { keys: [], measures: ['error_cost', 'error_requests', 'retry_cost', 'retry_requests'] });
   const [spend] = await queryAnalysis<{ failed_spend: string; failed: string; retry_spend: string; retries: string }>(
     ctx.ch,
@@ -41,24 +41,14 @@ export async function waste(ctx: AnalysisContext, input: TWasteParams): Promise<
      FROM (${sums.sql})`,
     { tag: 'analyses.waste.spend', params: sums.params },
   );
-  const [redundant] = await queryAnalysis<{ count: string; traces: string }>(
-    ctx.ch,
-    `SELECT sum(n - 1) AS count, uniqExact(trace_id) AS traces
-     FROM (
-       SELECT trace_id, tool_name, input_hash, count() AS n
-       FROM ${SPANS_IN_RANGE} AND tool_name != '' AND trace_id != ''
-       GROUP BY trace_id, tool_name, input_hash
-       HAVING n > 1
-     )`,
-    { tag: 'analyses.waste.redundant_tools', params: sqlParams },
-  );
+  const redundant = await redundantToolCalls(ctx, params);
   const loops = await agentLoops(ctx, params);
   return {
     failed_spend: usd(spend?.failed_spend ?? '0'),
     failed_requests: Number(spend?.failed ?? 0),
     retry_spend: usd(spend?.retry_spend ?? '0'),
     retry_requests: Number(spend?.retries ?? 0),
-    redundant_tool_calls: { count: Number(redundant?.count ?? 0), traces: Number(redundant?.traces ?? 0) },
+    redundant_tool_calls: redundant,
     loops,
   };
 }
