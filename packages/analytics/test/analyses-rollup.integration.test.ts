@@ -83,9 +83,17 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
       // traces 3, 4 and 11 cross a bound of the ranges below (1 + t % 6 spans, 90 s apart); 5 is inside the one-hour range
       const bound: Record<number, number> = { 3: at(1, 5, 15), 4: at(1, 9, 57), 5: at(1, 10, 20), 11: at(2, 17, 38) };
       const start = bound[t] ?? at(1, 0) + ((t * 4099) % (2 * 24 * 60)) * 60_000;
-      return Array.from({ length: 1 + (t % 6) }, (_, k) => toolSpan(`tool-${t}-${k}`, `tools-${t}`, start + k * 90_000));
+      // trace 3 repeats one tool input, two of its spans before the ragged start and two after
+      return Array.from({ length: 1 + (t % 6) }, (_, k) => ({
+        ...toolSpan(`tool-${t}-${k}`, `tools-${t}`, start + k * 90_000),
+        ...(t === 3 ? { tool_name: 'search', input_hash: '1' } : {}),
+      }));
     }).flat();
-    await insertCalls(ch, [...first, ...agents, smallest, neighbour, call({ id: 'other', project_id: 'p2', ...randomValues() })], {
+    // An agent trace across the ragged start (05:17): two steps before it, six after.
+    const edgeAgent = [5, 10, 20, 22, 24, 26, 28, 30].map((minute, k) =>
+      call({ id: `edge-agent-${k}`, ...randomValues(), trace_id: 'edge-agent', name: 'agent.step', attempt: 1, timestamp: at(1, 5, minute) }),
+    );
+    await insertCalls(ch, [...first, ...agents, ...edgeAgent, smallest, neighbour, call({ id: 'other', project_id: 'p2', ...randomValues() })], {
       spans: [...tools, { ...toolSpan('other-span', 'tools-1', at(1, 10, 21)), project_id: 'p2' }],
     });
     let spanVersion = 100;
@@ -200,6 +208,8 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
       expect(fromRollup.failed_requests + fromRollup.retry_requests).toBeGreaterThan(0);
       if (label !== 'within one hour') expect(fromRollup.loops.length).toBeGreaterThan(0);
       expect(fromRollup.redundant_tool_calls.count).toBeGreaterThan(0);
+      // the traces across the ragged start count only their calls and spans after it
+      if (label === 'ragged both ends') expect(fromRollup.loops.find((loop) => loop.trace_id === 'edge-agent')?.depth).toBe(6);
       expect(fromRollup).toEqual(await waste(raw(), range));
       // the other path: every trace with rows outside the largest part merged in one statement
       const bounds = { from: Date.parse(range.from), to: Date.parse(range.to) };

@@ -10,7 +10,7 @@
 //   * traces whose deepest step over all their calls is below the loop depth are no loop in any range.
 // Measured at 10M calls (7.5M traces): 2-4 s as a GROUP BY trace_id over raw calls.
 import { queryRows } from '@margin/clickhouse';
-import { HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, rangeParams as timeParams, traceStepsParts } from '../sql/index.ts';
+import { cutWindow, HULL_COLUMNS, HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, rangeParams as timeParams, traceStepsParts, type Hull } from '../sql/index.ts';
 import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 import { Dec, usd } from './money.ts';
@@ -50,17 +50,19 @@ async function rollupLoops(ctx: AnalysisContext, range: { from: number; to: numb
   if (!parts.length) return [];
   const params = { projectId: ctx.projectId, part: parts[0], min_depth: LOOP_MIN_DEPTH, ...timeParams({ fromMs: range.from, toMs: range.to }) };
   const { whole, edge } = (await largestPartLoops(ctx, params, maxUnmerged)) ?? (await anyPartsLoops(ctx, params));
-  const counted = edge.length ? await rawLoops(ctx, range, edge) : [];
+  const counted = edge.length ? await rawLoops(ctx, range, { ids: edge.map((trace) => trace.trace_id), window: cutWindow(range, edge) }) : [];
   return [...whole, ...counted]
     .sort((a, b) => Number(b.depth) - Number(a.depth) || new Dec(b.spend).comparedTo(a.spend) || (a.trace_id < b.trace_id ? -1 : a.trace_id > b.trace_id ? 1 : 0))
     .slice(0, MAX_LOOPS);
 }
 
+type Edge = { trace_id: string } & Hull;
+
 interface Found {
   /** The deepest traces inside the range, by the rollup alone (ties at the cut included). */
   whole: LoopRow[];
-  /** Traces cut by a range bound: counted from raw calls. */
-  edge: string[];
+  /** Traces cut by a range bound, with their hulls: counted from raw calls. */
+  edge: Edge[];
 }
 
 /** Beyond this many traces outside the largest part, anyPartsLoops merges them in one statement instead. */
@@ -83,9 +85,9 @@ async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unk
   ).map((row) => row.trace_id);
   if (unmergedIds.length > maxUnmerged) return null;
   const unmerged = unmergedIds.length
-    ? await queryRows<LoopRow & { inside: boolean | number }>(
+    ? await queryRows<LoopRow & Hull & { inside: boolean | number }>(
         ctx.ch,
-        `SELECT trace_id, ${TOP_STEP} AS top, top.1 AS depth, top.2 AS step_name, cost_total AS spend, ${INSIDE} AS inside
+        `SELECT trace_id, ${TOP_STEP} AS top, top.1 AS depth, top.2 AS step_name, cost_total AS spend, ${INSIDE} AS inside, ${HULL_COLUMNS}
          FROM (
            SELECT trace_id, sumMap(steps) AS steps, sum(requests) AS requests, sum(cost_total) AS cost_total,
                   min(min_hour) AS min_hour, max(max_hour) AS max_hour
@@ -109,9 +111,9 @@ async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unk
   const cut = await pick(`${OVERLAPS} AND NOT (${INSIDE})`, '');
   const offsets = [...top, ...cut].map((row) => Number(row.offset));
   const rows = offsets.length
-    ? await queryRows<LoopRow & { offset: string }>(
+    ? await queryRows<LoopRow & Hull & { offset: string }>(
         ctx.ch,
-        `SELECT _part_offset AS offset, trace_id, ${TOP_STEP} AS top, top.1 AS depth, top.2 AS step_name, cost_total AS spend
+        `SELECT _part_offset AS offset, trace_id, ${TOP_STEP} AS top, top.1 AS depth, top.2 AS step_name, cost_total AS spend, ${HULL_COLUMNS}
          FROM calls_trace_steps WHERE _part = {part:String} AND _part_offset IN {offsets:Array(UInt64)}`,
         { tag: 'analyses.waste.loops_rows', params: { ...params, offsets } },
       )
@@ -123,7 +125,9 @@ async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unk
   const strip = ({ trace_id, step_name, depth, spend }: LoopRow): LoopRow => ({ trace_id, step_name, depth, spend });
   return {
     whole: [...merged.filter((row) => !edge.has(row.offset)), ...unmerged.filter((row) => row.inside === true || row.inside === 1)].map(strip),
-    edge: [...merged.filter((row) => edge.has(row.offset)), ...unmerged.filter((row) => !(row.inside === true || row.inside === 1))].map((row) => row.trace_id),
+    edge: [...merged.filter((row) => edge.has(row.offset)), ...unmerged.filter((row) => !(row.inside === true || row.inside === 1))].map(
+      ({ trace_id, hull_from, hull_to }) => ({ trace_id, hull_from, hull_to }),
+    ),
   };
 }
 
@@ -148,16 +152,23 @@ async function anyPartsLoops(ctx: AnalysisContext, params: Record<string, unknow
      ORDER BY depth DESC, spend DESC, trace_id LIMIT ${MAX_LOOPS}`,
     { tag: 'analyses.waste.loops', params },
   );
-  const edge = await queryRows<{ trace_id: string }>(ctx.ch, `SELECT trace_id FROM (${traces}) WHERE NOT (${INSIDE})`, {
+  const edge = await queryRows<Edge>(ctx.ch, `SELECT trace_id, ${HULL_COLUMNS} FROM (${traces}) WHERE NOT (${INSIDE})`, {
     tag: 'analyses.waste.loops_edge',
     params,
   });
-  return { whole, edge: edge.map((row) => row.trace_id) };
+  return { whole, edge };
 }
 
-/** The loops over raw calls, of the given traces only (through the trace-key bloom filter of 0007) or of all. */
-async function rawLoops(ctx: AnalysisContext, range: { from: number; to: number }, traceIds?: string[]): Promise<LoopRow[]> {
-  const only = traceIds ? 'AND if(empty(trace_id), id, trace_id) IN {trace_ids:Array(String)}' : '';
+/**
+ * The loops over raw calls: of all traces, or of the given ones only, read in `window` (cutWindow: the
+ * hours at the bounds where their calls lie) through the trace-key bloom filter of 0007.
+ */
+async function rawLoops(
+  ctx: AnalysisContext,
+  range: { from: number; to: number },
+  traces?: { ids: string[]; window: { sql: string; params: Record<string, string> } },
+): Promise<LoopRow[]> {
+  const only = traces ? `AND if(empty(trace_id), id, trace_id) IN {trace_ids:Array(String)} AND ${traces.window.sql}` : '';
   return queryAnalysis<LoopRow>(
     ctx.ch,
     // One GROUP BY trace_id: each long enough trace's first-attempt step names, then the most
@@ -173,7 +184,7 @@ async function rawLoops(ctx: AnalysisContext, range: { from: number; to: number 
      WHERE depth >= {min_depth:UInt64}
      ORDER BY depth DESC, spend DESC, trace_id
      LIMIT ${MAX_LOOPS}`,
-    { tag: 'analyses.waste.loops_raw', params: { ...rangeParams(ctx.projectId, range), min_depth: LOOP_MIN_DEPTH, trace_ids: traceIds ?? [] } },
+    { tag: 'analyses.waste.loops_raw', params: { ...rangeParams(ctx.projectId, range), min_depth: LOOP_MIN_DEPTH, trace_ids: traces?.ids ?? [], ...traces?.window.params } },
   );
 }
 

@@ -9,7 +9,7 @@
 //     traces active at a bound; the hours cover every copy ever loaded, so they are never too narrow).
 // Measured at 10M calls (2M tool spans): about 630 ms as a GROUP BY (trace, tool, input hash) over
 // raw spans, which the raw source still runs (bench/README.md).
-import { HULL_INSIDE, HULL_OVERLAPS, partRows, rangeParams as timeParams } from '../sql/index.ts';
+import { cutWindow, HULL_COLUMNS, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeParams as timeParams, type Hull } from '../sql/index.ts';
 import { SPANS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 
@@ -70,24 +70,31 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
   // The traces cut by a bound (none when the range holds every hour: the hour indexes skip it all),
   // counted from raw spans. A row's hours lie within its trace's, so a trace not merged yet is named
   // by the first branch only if the second names it too (the IN list takes it once).
-  const cut = await queryAnalysis<{ trace_id: string }>(
+  const cut = await queryAnalysis<{ trace_id: string } & Hull>(
     ctx.ch,
     `WITH ${UNMERGED}
-     SELECT trace_id FROM spans_trace_tools
+     SELECT trace_id, ${HULL_COLUMNS} FROM spans_trace_tools
      WHERE project_id = {projectId:String} AND _part = {part:String} AND ${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})
      UNION ALL
-     SELECT trace_id FROM (${MERGED_HERE}) WHERE ${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})`,
+     SELECT trace_id, ${HULL_COLUMNS} FROM (${MERGED_HERE}) WHERE ${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})`,
     { tag: 'analyses.waste.redundant_tools_cut_traces', params },
   );
   const whole = { count: Number(row?.count ?? 0), traces: Number(row?.traces ?? 0) };
   if (!cut.length) return whole;
-  const counted = await rawRedundant(ctx, range, cut.map((trace) => trace.trace_id));
+  const counted = await rawRedundant(ctx, range, { ids: cut.map((trace) => trace.trace_id), window: cutWindow(range, cut) });
   return { count: whole.count + counted.count, traces: whole.traces + counted.traces };
 }
 
-/** Over raw spans in the range: of the given traces only (through the trace_id bloom filter of 0007), or of all. */
-async function rawRedundant(ctx: AnalysisContext, range: { from: number; to: number }, traceIds?: string[]): Promise<RedundantToolCalls> {
-  const only = traceIds ? 'AND trace_id IN {trace_ids:Array(String)}' : '';
+/**
+ * Over raw spans in the range: of all traces, or of the given ones only, read in `window` (cutWindow:
+ * the hours at the bounds where their spans lie) through the trace_id bloom filter of 0007.
+ */
+async function rawRedundant(
+  ctx: AnalysisContext,
+  range: { from: number; to: number },
+  traces?: { ids: string[]; window: { sql: string; params: Record<string, string> } },
+): Promise<RedundantToolCalls> {
+  const only = traces ? `AND trace_id IN {trace_ids:Array(String)} AND ${traces.window.sql}` : '';
   const [row] = await queryAnalysis<{ count: string; traces: string }>(
     ctx.ch,
     `SELECT sum(n - 1) AS count, uniqExact(trace_id) AS traces
@@ -97,7 +104,10 @@ async function rawRedundant(ctx: AnalysisContext, range: { from: number; to: num
        GROUP BY trace_id, tool_name, input_hash
        HAVING n > 1
      )`,
-    { tag: traceIds ? 'analyses.waste.redundant_tools_cut' : 'analyses.waste.redundant_tools_raw', params: { ...rangeParams(ctx.projectId, range), trace_ids: traceIds ?? [] } },
+    {
+      tag: traces ? 'analyses.waste.redundant_tools_cut' : 'analyses.waste.redundant_tools_raw',
+      params: { ...rangeParams(ctx.projectId, range), trace_ids: traces?.ids ?? [], ...traces?.window.params },
+    },
   );
   return { count: Number(row?.count ?? 0), traces: Number(row?.traces ?? 0) };
 }

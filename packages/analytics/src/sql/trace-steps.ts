@@ -5,6 +5,7 @@
 // Readers take the table's largest part as it is and merge only the traces that also have rows in
 // other parts (trace-count.ts, waste-loops.ts).
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
+import { toClickHouseTime } from './time-range.ts';
 
 /** A trace whose hours lie inside [from, to) (parameters of rangeParams). */
 export const HULL_INSIDE = "min_hour >= {from:DateTime64(3, 'UTC')} AND max_hour + 3600 <= {to:DateTime64(3, 'UTC')}";
@@ -25,4 +26,35 @@ export async function partRows(ch: ClickHouse, table: string): Promise<{ part: s
 /** The active parts of calls_trace_steps, largest first. */
 export async function traceStepsParts(ch: ClickHouse): Promise<string[]> {
   return (await partRows(ch, 'calls_trace_steps')).map((row) => row.part);
+}
+
+/** A key's hull as a query returns it (HULL_COLUMNS): first and last hour, in seconds. */
+export interface Hull {
+  hull_from: number | string;
+  hull_to: number | string;
+}
+
+/** The SELECT columns of a Hull (other names than the columns, which the conditions above read). */
+export const HULL_COLUMNS = 'toUInt32(min_hour) AS hull_from, toUInt32(max_hour) AS hull_to';
+
+/**
+ * Where in [from, to) the live rows of keys cut by a bound can lie: a key's rows lie inside its hull,
+ * so those cut by `from` end before the latest hull end among them, and those cut by `to` start at
+ * the earliest hull start among them. `timestamp < {cut_before} OR timestamp >= {cut_from}`: two
+ * runs of hours at the bounds (the sorting key's hour keeps the raw read there) instead of the
+ * whole range. A key cut by both bounds makes it the whole range.
+ */
+export function cutWindow(range: { from: number; to: number }, hulls: Hull[]): { sql: string; params: Record<string, string> } {
+  let before = range.from;
+  let from = range.to;
+  for (const hull of hulls) {
+    const first = Number(hull.hull_from) * 1000;
+    const end = Number(hull.hull_to) * 1000 + 3_600_000;
+    if (first < range.from) before = Math.max(before, end);
+    if (end > range.to) from = Math.min(from, first);
+  }
+  return {
+    sql: "(timestamp < {cut_before:DateTime64(3, 'UTC')} OR timestamp >= {cut_from:DateTime64(3, 'UTC')})",
+    params: { cut_before: toClickHouseTime(Math.min(before, range.to)), cut_from: toClickHouseTime(Math.max(from, range.from)) },
+  };
 }
