@@ -98,10 +98,13 @@ async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unk
         { tag: 'analyses.waste.loops_unmerged_rows', params: { ...params, ids: unmergedIds } },
       )
     : [];
+  // Everything but trace_id comes with the pick (the projection holds it); trace_id is then read
+  // for the chosen rows only.
   const pick = (where: string, order: string) =>
-    queryRows<{ offset: string }>(
+    queryRows<Omit<LoopRow, 'trace_id'> & Hull & { offset: string }>(
       ctx.ch,
-      `SELECT _part_offset AS offset FROM calls_trace_steps PREWHERE ${DEEP}
+      `SELECT _part_offset AS offset, ${TOP_STEP} AS top, top.1 AS depth, top.2 AS step_name, cost_total AS spend, ${HULL_COLUMNS}
+       FROM calls_trace_steps PREWHERE ${DEEP}
        WHERE project_id = {projectId:String} AND _part = {part:String} AND ${where} ${order}`,
       { tag: 'analyses.waste.loops_pick', params },
     );
@@ -110,15 +113,17 @@ async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unk
   const top = await pick(INSIDE, `ORDER BY arrayMax(mapValues(steps)) DESC, cost_total DESC LIMIT ${MAX_LOOPS + unmergedIds.length} WITH TIES`);
   const cut = await pick(`${OVERLAPS} AND NOT (${INSIDE})`, '');
   const offsets = [...top, ...cut].map((row) => Number(row.offset));
-  const rows = offsets.length
-    ? await queryRows<LoopRow & Hull & { offset: string }>(
+  const ids = offsets.length
+    ? await queryRows<{ offset: string; trace_id: string }>(
         ctx.ch,
-        `SELECT _part_offset AS offset, trace_id, ${TOP_STEP} AS top, top.1 AS depth, top.2 AS step_name, cost_total AS spend, ${HULL_COLUMNS}
-         FROM calls_trace_steps WHERE _part = {part:String} AND _part_offset IN {offsets:Array(UInt64)}`,
+        'SELECT _part_offset AS offset, trace_id FROM calls_trace_steps WHERE _part = {part:String} AND _part_offset IN {offsets:Array(UInt64)}',
         { tag: 'analyses.waste.loops_rows', params: { ...params, offsets } },
       )
     : [];
-  if (rows.length !== offsets.length || !(await traceStepsParts(ctx.ch)).includes(String(params.part))) return null;
+  const traceAt = new Map(ids.map((row) => [String(row.offset), row.trace_id]));
+  const withId = <T extends { offset: string }>(row: T) => ({ ...row, offset: String(row.offset), trace_id: traceAt.get(String(row.offset)) ?? '' });
+  const rows = [...top.map(withId), ...cut.map(withId)];
+  if (ids.length !== offsets.length || !(await traceStepsParts(ctx.ch)).includes(String(params.part))) return null;
   const partial = new Set(unmergedIds);
   const edge = new Set(cut.map((row) => String(row.offset)));
   const merged = rows.filter((row) => !partial.has(row.trace_id));

@@ -32,13 +32,11 @@ const REPEATS_OF_COPIES = `length(arrayFilter((x, i) -> i = 1 OR sorted[i - 1].1
 /** Traces with rows outside the largest part (not merged yet). */
 const UNMERGED = 'unmerged AS (SELECT DISTINCT trace_id FROM spans_trace_tools WHERE project_id = {projectId:String} AND _part != {part:String})';
 
-/** Each row of the largest part matching `where`, as if it were a whole trace: its repeats (no trace_id read). */
-const partRowRepeats = (where: string): string => `
-  SELECT toInt64(ids.size0) - pairs.size0 AS repeats FROM spans_trace_tools
-  WHERE project_id = {projectId:String} AND _part = {part:String} AND ${where} AND copies.size0 = ids.size0
-  UNION ALL
-  SELECT ${REPEATS_OF_COPIES} AS repeats FROM spans_trace_tools
-  WHERE project_id = {projectId:String} AND _part = {part:String} AND ${where} AND copies.size0 != ids.size0`;
+/** Rows of the largest part, as if each were a whole trace. */
+const LARGEST = 'project_id = {projectId:String} AND _part = {part:String}';
+
+/** A row's repeats: from array sizes while it holds one copy per span id, else from its copies. */
+const ROW_REPEATS = `if(copies.size0 = ids.size0, toInt64(ids.size0) - pairs.size0, ${REPEATS_OF_COPIES})`;
 
 /** The traces not merged yet, merged here: trace_id, copies and hull. */
 const MERGED_HERE = `
@@ -53,20 +51,32 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
   const params = { projectId: ctx.projectId, part: largest.part, ...timeParams({ fromMs: range.from, toMs: range.to }) };
   // The traces inside the range: every row of the largest part taken as a whole trace, less those of
   // the traces not merged yet (found by the primary key), plus those traces merged here. Reading
-  // trace_id for every row cost more than the rest of the statement.
-  const [row] = await queryAnalysis<{ count: string; traces: string }>(
+  // trace_id for every row cost more than the rest of the statement. The scan of the largest part
+  // reads array sizes only: rows with several copies of a span id are counted apart, then read again
+  // for their copies only if there are any (after resent or updated spans).
+  const [row] = await queryAnalysis<{ count: string; traces: string; several: string }>(
     ctx.ch,
     `WITH ${UNMERGED}
-     SELECT sum(sign * repeats) AS count, sum(sign * (repeats > 0)) AS traces
+     SELECT sum(sign * repeats) AS count, sum(sign * (repeats > 0)) AS traces, sum(several) AS several
      FROM (
-       SELECT 1 AS sign, repeats FROM (${partRowRepeats(HULL_INSIDE)})
+       SELECT 1 AS sign, copies.size0 = ids.size0 AS one, if(one, toInt64(ids.size0) - pairs.size0, 0) AS repeats, NOT one AS several
+       FROM spans_trace_tools WHERE ${LARGEST} AND ${HULL_INSIDE}
        UNION ALL
-       SELECT -1 AS sign, repeats FROM (${partRowRepeats(`${HULL_INSIDE} AND trace_id IN unmerged`)})
+       SELECT -1 AS sign, 1 AS one, ${ROW_REPEATS} AS repeats, 0 AS several
+       FROM spans_trace_tools WHERE ${LARGEST} AND ${HULL_INSIDE} AND trace_id IN unmerged
        UNION ALL
-       SELECT 1 AS sign, ${REPEATS_OF_COPIES} AS repeats FROM (${MERGED_HERE}) WHERE ${HULL_INSIDE}
+       SELECT 1 AS sign, 1 AS one, ${REPEATS_OF_COPIES} AS repeats, 0 AS several FROM (${MERGED_HERE}) WHERE ${HULL_INSIDE}
      )`,
     { tag: 'analyses.waste.redundant_tools', params },
   );
+  const several = Number(row?.several ?? 0)
+    ? await queryAnalysis<{ count: string; traces: string }>(
+        ctx.ch,
+        `SELECT sum(repeats) AS count, countIf(repeats > 0) AS traces
+         FROM (SELECT ${REPEATS_OF_COPIES} AS repeats FROM spans_trace_tools PREWHERE copies.size0 != ids.size0 WHERE ${LARGEST} AND ${HULL_INSIDE})`,
+        { tag: 'analyses.waste.redundant_tools_copies', params },
+      )
+    : [];
   // The traces cut by a bound (none when the range holds every hour: the hour indexes skip it all),
   // counted from raw spans. A row's hours lie within its trace's, so a trace not merged yet is named
   // by the first branch only if the second names it too (the IN list takes it once).
@@ -79,7 +89,7 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
      SELECT trace_id, ${HULL_COLUMNS} FROM (${MERGED_HERE}) WHERE ${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})`,
     { tag: 'analyses.waste.redundant_tools_cut_traces', params },
   );
-  const whole = { count: Number(row?.count ?? 0), traces: Number(row?.traces ?? 0) };
+  const whole = { count: Number(row?.count ?? 0) + Number(several[0]?.count ?? 0), traces: Number(row?.traces ?? 0) + Number(several[0]?.traces ?? 0) };
   if (!cut.length) return whole;
   const counted = await rawRedundant(ctx, range, { ids: cut.map((trace) => trace.trace_id), window: cutWindow(range, cut) });
   return { count: whole.count + counted.count, traces: whole.traces + counted.traces };
