@@ -83,8 +83,11 @@ async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange
     ctx.ch,
     `SELECT
        -- the live keys less those not inside: the minmax indexes on the hours skip every granule of
-       -- the second count when the range holds the whole table (77 -> 29 ms at 7.5M traces)
-       (SELECT count() FROM ${largest} AND requests > 0) - (SELECT count() FROM ${largest} AND requests > 0 AND NOT (${HULL_INSIDE})) AS whole,
+       -- the last count when the range holds the whole table (77 -> 29 ms at 7.5M traces). The live
+       -- keys are all rows less those without calls (all moved to other keys): calls_trace_steps'
+       -- projection by requests (0021) finds those without reading the table (about 100 -> 10 ms).
+       (SELECT count() FROM ${largest}) - (SELECT count() FROM ${largest} AND requests <= 0)
+         - (SELECT count() FROM ${largest} AND requests > 0 AND NOT (${HULL_INSIDE})) AS whole,
        (SELECT (${cutOf('1')}) FROM ${largest} AND ${cutting} AND ${key} NOT IN ${unmerged}) AS cut,
        (SELECT count() FROM ${largest} AND ${key} IN ${unmerged} AND requests > 0 AND ${HULL_INSIDE}) AS replaced,
        (SELECT (countIf(requests > 0 AND ${HULL_INSIDE}), ${cutOf(cutting)})
