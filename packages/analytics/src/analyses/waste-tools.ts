@@ -44,8 +44,25 @@ const MERGED_HERE = `
   FROM spans_trace_tools WHERE project_id = {projectId:String} AND trace_id IN unmerged
   GROUP BY trace_id`;
 
+/**
+ * Below this share of the project's calls in the range, raw spans answer first: their read grows
+ * with the range, the rollup's with every trace ever (bench/queries/rollup-vs-raw.ts).
+ */
+export const RAW_BELOW_SHARE = 0.03;
+
+/** The share of the project's calls in the range's hours (calls_hourly; it only picks the faster read). */
+async function rangeShare(ctx: AnalysisContext, range: { from: number; to: number }): Promise<number> {
+  const [row] = await queryAnalysis<{ share: number | null }>(
+    ctx.ch,
+    `SELECT sumIf(requests, hour + 3600 > {from:DateTime64(3, 'UTC')} AND hour < {to:DateTime64(3, 'UTC')}) / nullIf(sum(requests), 0) AS share
+     FROM calls_hourly WHERE project_id = {projectId:String}`,
+    { tag: 'analyses.waste.range_share', params: { projectId: ctx.projectId, ...timeParams({ fromMs: range.from, toMs: range.to }) } },
+  );
+  return Number(row?.share ?? 1);
+}
+
 export async function redundantToolCalls(ctx: AnalysisContext, range: { from: number; to: number }): Promise<RedundantToolCalls> {
-  if (ctx.source === 'raw') return rawRedundant(ctx, range);
+  if (ctx.source === 'raw' || (await rangeShare(ctx, range)) < RAW_BELOW_SHARE) return rawRedundant(ctx, range);
   const [largest] = await partRows(ctx.ch, 'spans_trace_tools');
   if (!largest) return { count: 0, traces: 0 };
   const params = { projectId: ctx.projectId, part: largest.part, ...timeParams({ fromMs: range.from, toMs: range.to }) };
