@@ -4,6 +4,7 @@ import type { CallRow } from '../rows.ts';
 import { cutContent } from './content.ts';
 import { DEFAULT_ENVIRONMENT, durationOf, type NormaliseContext } from './context.ts';
 
+/** Every column written out in one literal (no spreads): one object shape for every row, which the log's JSON.stringify takes fastest. */
 export function toCallRow(event: TGenerationEvent, ctx: NormaliseContext): CallRow {
   const usage: Partial<TUsage> = event.usage ?? {};
   const anatomy = event.prompt_anatomy;
@@ -44,7 +45,10 @@ export function toCallRow(event: TGenerationEvent, ctx: NormaliseContext): CallR
     batch: event.batch ?? false,
     duration_ms: durationOf(event),
     ttft_ms: event.ttft_ms ?? null,
-    ...tokens,
+    input_tokens: tokens.input_tokens,
+    output_tokens: tokens.output_tokens,
+    cache_read_tokens: tokens.cache_read_tokens,
+    cache_write_tokens: tokens.cache_write_tokens,
     reasoning_tokens: usage.reasoning_tokens ?? 0,
     system_tokens: anatomy?.system_tokens ?? 0,
     tool_definition_tokens: anatomy?.tool_definition_tokens ?? 0,
@@ -52,7 +56,16 @@ export function toCallRow(event: TGenerationEvent, ctx: NormaliseContext): CallR
     history_tokens: anatomy?.history_tokens ?? 0,
     tool_result_tokens: anatomy?.tool_result_tokens ?? 0,
     user_input_tokens: anatomy?.user_input_tokens ?? null,
-    ...cost,
+    cost_input: cost.cost_input,
+    cost_output: cost.cost_output,
+    cost_cache_read: cost.cost_cache_read,
+    cost_cache_write: cost.cost_cache_write,
+    cost_total: cost.cost_total,
+    price_source: cost.price_source,
+    input_price: cost.input_price,
+    output_price: cost.output_price,
+    cache_read_price: cost.cache_read_price,
+    cache_write_price: cost.cache_write_price,
     input: ctx.storeContent && event.input !== undefined ? cutContent(event.input) : '',
     output: ctx.storeContent && event.output !== undefined ? cutContent(event.output) : '',
     retention_days: ctx.retentionDays,

@@ -21,7 +21,7 @@
 // - An unknown model costs 0 with price_source `unknown`.
 import { COST_PLACES, Dec, ZERO_PRICE } from '../money.ts';
 import { createCatalog, type Rates } from './catalog.ts';
-import { makePriceCard, partsAtCard, renderCost, type CostParts, type PriceCard } from './price-card.ts';
+import { costAtCard, makePriceCard, partsAtCard, renderCost, type CostParts, type PriceCard } from './price-card.ts';
 import { createProjectPriceBook, DEFAULT_BATCH_DISCOUNT } from './project-prices.ts';
 import type { CallCost, PriceRequest, PriceUsage, Pricer, ProjectPrice } from './types.ts';
 
@@ -41,6 +41,14 @@ interface Priced {
   prices: PriceCard['prices'];
   source: 'catalog' | 'project';
 }
+
+/** A card found for a call: its parts in decimals are computed only where a client cost needs them. */
+interface Carded {
+  card: PriceCard;
+  source: 'catalog' | 'project';
+}
+
+const priced = ({ card, source }: Carded, usage: PriceUsage): Priced => ({ parts: partsAtCard(card, usage), prices: card.prices, source });
 
 const PART_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite'] as const;
 
@@ -95,31 +103,32 @@ export function createPricer({ projectPrices }: PricerOptions): Pricer {
     return (pair.full ??= makePriceCard(rates, ONE));
   };
 
-  const ownPrice = (request: PriceRequest): Priced | null => {
+  const ownCard = (request: PriceRequest): Carded | null => {
     const batch = request.batch ?? false;
     const atMs = typeof request.timestamp === 'number' ? request.timestamp : request.timestamp.getTime();
     const project = book.find(request.model, atMs);
-    if (project) {
-      const card = cardFor(project.rates, batch, project.batchDiscount);
-      return { parts: partsAtCard(card, request.usage), prices: card.prices, source: 'project' };
-    }
+    if (project) return { card: cardFor(project.rates, batch, project.batchDiscount), source: 'project' };
     const at = typeof request.timestamp === 'number' ? new Date(request.timestamp) : request.timestamp;
     const match = catalog.rates(request.model, request.provider ?? '', at, request.usage.input_tokens);
     if (!match) return null;
     // The bundled catalog lists no batch prices for ordinary model names: batch calls get the default discount.
-    const card = cardFor(match.rates, batch, DEFAULT_DISCOUNT);
-    return { parts: partsAtCard(card, request.usage), prices: card.prices, source: 'catalog' };
+    return { card: cardFor(match.rates, batch, DEFAULT_DISCOUNT), source: 'catalog' };
   };
 
   return {
     price(request) {
-      const priced = ownPrice(request);
+      const own = ownCard(request);
       if (request.clientCostTotal != null) {
         const total =
           typeof request.clientCostTotal === 'number' ? new Dec(String(request.clientCostTotal)) : new Dec(request.clientCostTotal);
-        return clientCost(total, priced, request.usage);
+        return clientCost(total, own && priced(own, request.usage), request.usage);
       }
-      return priced ? renderCost(priced.parts, priced.prices, priced.source) : renderCost(NO_PARTS, NO_PRICES, 'unknown');
+      if (!own) return renderCost(NO_PARTS, NO_PRICES, 'unknown');
+      // The same strings as the decimal path below, in integers; the decimal path for what they cannot hold.
+      const fast = costAtCard(own.card, request.usage, own.source);
+      if (fast) return fast;
+      const { parts, prices, source } = priced(own, request.usage);
+      return renderCost(parts, prices, source);
     },
   };
 }
