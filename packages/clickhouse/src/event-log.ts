@@ -4,6 +4,7 @@
 // Records are length-prefixed and checksummed (log-record.ts).
 // Offsets are global byte positions; a segment is named after the offset of its first byte, so a
 // checkpoint (an offset) says which segments are fully loaded and may be deleted.
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
@@ -41,6 +42,15 @@ interface Pending {
 }
 
 type Segment = SegmentSpan;
+
+/**
+ * Segments are written with O_DSYNC where the platform has it: a write returns once its data is on
+ * disk, as write + fdatasync did, in one trip to the thread pool instead of two. Each trip waits for
+ * a turn of the thread answering HTTP, so under load the group commit took twice as long.
+ */
+const DSYNC = fs.constants.O_DSYNC ?? 0;
+const CREATE_SEGMENT = DSYNC ? fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | DSYNC : 'wx';
+const REOPEN_SEGMENT = DSYNC ? fs.constants.O_RDWR | DSYNC : 'r+';
 
 export class EventLog extends EventEmitter {
   private segments: Segment[] = [];
@@ -130,7 +140,7 @@ export class EventLog extends EventEmitter {
     if (this.segments.length === 0 || this.durableEnd > this.lastSegment().base + this.lastSegment().size) {
       await this.roll();
     } else {
-      this.active = await fsp.open(segmentPath(this.dir, this.lastSegment().base), 'r+');
+      this.active = await fsp.open(segmentPath(this.dir, this.lastSegment().base), REOPEN_SEGMENT);
     }
     await syncDir(this.dir);
   }
@@ -142,12 +152,12 @@ export class EventLog extends EventEmitter {
   private async roll(): Promise<void> {
     await this.active?.close();
     const base = this.durableEnd;
-    this.active = await fsp.open(segmentPath(this.dir, base), 'wx');
+    this.active = await fsp.open(segmentPath(this.dir, base), CREATE_SEGMENT);
     this.segments.push({ base, size: 0 });
     await syncDir(this.dir); // the new file's directory entry must be durable before an ack
   }
 
-  /** Resolves once the batch is on disk (fdatasync); concurrent appends share one write + sync. */
+  /** Resolves once the batch is on disk (O_DSYNC or fdatasync); concurrent appends share one durable write. */
   append(batch: RowBatch): Promise<void> {
     if (this.closed) return Promise.reject(new Error('event log is closed'));
     if (this.failed) return Promise.reject(this.failed);
@@ -169,7 +179,7 @@ export class EventLog extends EventEmitter {
     });
   }
 
-  /** While one write + fdatasync runs, later appends queue up and go together in the next. */
+  /** While one durable write runs, later appends queue up and go together in the next. */
   private async commitLoop(): Promise<void> {
     this.committing = true;
     while (this.queue.length > 0) {
@@ -185,7 +195,7 @@ export class EventLog extends EventEmitter {
         const buffer = group.length === 1 ? group[0]!.record : Buffer.concat(group.map((p) => p.record), bytes);
         try {
           await writeFully(this.active!, buffer, segment.size);
-          await this.active!.datasync();
+          if (!DSYNC) await this.active!.datasync();
         } catch (error) {
           // Cut whatever part of the group reached the file, so later records follow intact ones.
           await this.active!.truncate(segment.size).catch(() => {
