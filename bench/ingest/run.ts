@@ -94,6 +94,8 @@ interface ServerStats {
   backlogRows: number;
   loadedRowsPerSecond: number;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  requestMs?: { p50: number; p99: number; max: number };
+  writeMs?: { p50: number; p99: number; max: number };
   serverCpuShare: number;
   turnMs?: Record<string, number>;
   lookups?: number;
@@ -108,7 +110,7 @@ const gateLine = (s: ServerStats) =>
     ? `; engine: ${s.gate.turns} loader turns holding ${Math.round(s.gate.firstHoldMs)} ms (${round(s.gate.firstHoldMs / Math.max(1, s.gate.turns))} ms each, waited ${round(s.gate.firstWaitMs / Math.max(1, s.gate.turns))} ms each), ${s.gate.normal} other statements holding ${Math.round(s.gate.normalHoldMs)} ms (waited ${round(s.gate.normalWaitMs / Math.max(1, s.gate.normal))} ms each); turns' time by step (ms): ${JSON.stringify(s.turnMs ?? {})}; loads looked up ${s.lookups ?? 0}, skipped ${s.lookupsSkipped ?? 0}`
     : '';
 const serverLine = (s: ServerStats) =>
-  `server event-loop delay p99 ${round(s.eventLoopDelayMs.p99)} ms (max ${round(s.eventLoopDelayMs.max)}), server CPU ${round(s.serverCpuShare * 100)}% of one core; loaded ${Math.round(s.loadedRowsPerSecond)} rows/s${gateLine(s)}`;
+  `server event-loop delay p99 ${round(s.eventLoopDelayMs.p99)} ms (max ${round(s.eventLoopDelayMs.max)})${s.requestMs ? `, in the server p50 / p99 ${round(s.requestMs.p50)} / ${round(s.requestMs.p99)} ms of which writer.write ${round(s.writeMs!.p50)} / ${round(s.writeMs!.p99)} ms` : ''}, server CPU ${round(s.serverCpuShare * 100)}% of one core; loaded ${Math.round(s.loadedRowsPerSecond)} rows/s${gateLine(s)}`;
 
 /**
  * Waits (up to 60 s) until the loader has caught up: the max phase acknowledges faster than the

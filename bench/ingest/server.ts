@@ -12,6 +12,7 @@ import { createDb, displaySecretKey, generateKeyPair, hashSecretKey, migrateDb }
 import { DASHBOARD_QUERIES } from '@margin/analytics';
 import { createIngestion, isApiError, sendError } from '@margin/ingest';
 import { makeHistory } from './events.ts';
+import { summarise } from './stats.ts';
 
 const seedRows = Number(process.env.BENCH_SEED_ROWS ?? 300_000);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'margin-bench-ingest-'));
@@ -58,6 +59,19 @@ const ingestion = await createIngestion({
   },
   onError: (error) => console.error(error),
 });
+// Per phase: a request's time in the server (arrival to the answer written) and the part of it
+// spent in writer.write (the log's group commit: queued, then written durably), to tell the disk from CPU.
+let requestMs: number[] = [];
+let writeMs: number[] = [];
+const write = ingestion.writer.write.bind(ingestion.writer);
+ingestion.writer.write = async (batch) => {
+  const started = performance.now();
+  try {
+    return await write(batch);
+  } finally {
+    writeMs.push(performance.now() - started);
+  }
+};
 // Event-loop delay and CPU per phase: tells main-thread stalls (loader work, parsing) from waiting.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -110,11 +124,15 @@ async function benchRoute(req: http.IncomingMessage, res: http.ServerResponse, u
       turnMs: writerStats.turnMs && turnMark ? Object.fromEntries(Object.entries(writerStats.turnMs).map(([k, v]) => [k, Math.round(v - turnMark![k as keyof typeof turnMark])])) : undefined,
       // Per phase: loader turns, their wait and hold, and the normal lane's (dashboard + probe) wait and hold.
       gate: gateNow && gateMark ? Object.fromEntries(Object.entries(gateNow).map(([k, v]) => [k, v - gateMark![k as keyof GateCounts]])) : undefined,
+      requestMs: summarise(requestMs),
+      writeMs: summarise(writeMs),
       eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
       serverCpuShare: (cpu.user + cpu.system) / 1000 / wallMs,
     };
     if (url.searchParams.has('reset')) {
       loopDelay.reset();
+      requestMs = [];
+      writeMs = [];
       cpuMark = process.cpuUsage();
       wallMark = performance.now();
       gateMark = gateNow;
@@ -131,6 +149,8 @@ const server = http.createServer((req, res) => {
   void (async () => {
     const url = new URL(req.url ?? '/', 'http://bench');
     if (url.pathname.startsWith('/bench/')) return benchRoute(req, res, url);
+    const started = performance.now();
+    res.once('finish', () => requestMs.push(performance.now() - started));
     if (!(await ingestion.router(req, res))) sendError(res, { status: 404, code: 'not_found', message: 'no such route' });
   })().catch((error: unknown) => {
     console.error(error);
