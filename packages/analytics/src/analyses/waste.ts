@@ -13,7 +13,7 @@ import { metricColumns } from './metric-sql.ts';
 import { usd } from './money.ts';
 import { queryAnalysis } from './calls-scope.ts';
 import { agentLoops, type Loop } from './waste-loops.ts';
-import { redundantToolCalls, type RedundantToolCalls } from './waste-tools.ts';
+import { RAW_BELOW_SHARE, rangeShare, redundantToolCalls, type RedundantToolCalls } from './waste-tools.ts';
 
 export { LOOP_MIN_DEPTH } from './waste-loops.ts';
 import { ZRange } from './params.ts';
@@ -41,8 +41,10 @@ export async function waste(ctx: AnalysisContext, input: TWasteParams): Promise<
      FROM (${sums.sql})`,
     { tag: 'analyses.waste.spend', params: sums.params },
   );
-  const redundant = await redundantToolCalls(ctx, params);
-  const loops = await agentLoops(ctx, params);
+  // tool repeats and loops over raw rows when the range holds few of the project's calls
+  const rows = ctx.source === 'raw' || (await rangeShare(ctx, params)) < RAW_BELOW_SHARE ? { ...ctx, source: 'raw' as const } : ctx;
+  const redundant = await redundantToolCalls(rows, params);
+  const loops = await agentLoops(rows, params);
   return {
     failed_spend: usd(spend?.failed_spend ?? '0'),
     failed_requests: Number(spend?.failed ?? 0),
