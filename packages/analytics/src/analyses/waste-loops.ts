@@ -10,7 +10,7 @@
 //   * traces whose deepest step over all their calls is below the loop depth are no loop in any range.
 // Measured at 10M calls (7.5M traces): 2-4 s as a GROUP BY trace_id over raw calls.
 import { queryRows } from '@margin/clickhouse';
-import { cutWindow, HULL_COLUMNS, HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, rangeParams as timeParams, traceStepsParts, type Hull } from '../sql/index.ts';
+import { cutTraces, HULL_COLUMNS, HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, rangeParams as timeParams, traceStepsParts, type CutTraces, type Hull } from '../sql/index.ts';
 import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 import { Dec, usd } from './money.ts';
@@ -50,7 +50,7 @@ async function rollupLoops(ctx: AnalysisContext, range: { from: number; to: numb
   if (!parts.length) return [];
   const params = { projectId: ctx.projectId, part: parts[0], min_depth: LOOP_MIN_DEPTH, ...timeParams({ fromMs: range.from, toMs: range.to }) };
   const { whole, edge } = (await largestPartLoops(ctx, params, maxUnmerged)) ?? (await anyPartsLoops(ctx, params));
-  const counted = edge.length ? await rawLoops(ctx, range, { ids: edge.map((trace) => trace.trace_id), window: cutWindow(range, edge) }) : [];
+  const counted = edge.length ? await rawLoops(ctx, range, cutTraces(range, edge)) : [];
   return [...whole, ...counted]
     .sort((a, b) => Number(b.depth) - Number(a.depth) || new Dec(b.spend).comparedTo(a.spend) || (a.trace_id < b.trace_id ? -1 : a.trace_id > b.trace_id ? 1 : 0))
     .slice(0, MAX_LOOPS);
@@ -171,7 +171,7 @@ async function anyPartsLoops(ctx: AnalysisContext, params: Record<string, unknow
 async function rawLoops(
   ctx: AnalysisContext,
   range: { from: number; to: number },
-  traces?: { ids: string[]; window: { sql: string; params: Record<string, string> } },
+  traces?: CutTraces,
 ): Promise<LoopRow[]> {
   const only = traces ? `AND if(empty(trace_id), id, trace_id) IN {trace_ids:Array(String)} AND ${traces.window.sql}` : '';
   return queryAnalysis<LoopRow>(

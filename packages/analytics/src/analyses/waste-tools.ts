@@ -9,7 +9,7 @@
 //     traces active at a bound; the hours cover every copy ever loaded, so they are never too narrow).
 // Measured at 10M calls (2M tool spans): about 630 ms as a GROUP BY (trace, tool, input hash) over
 // raw spans, which the raw source still runs (bench/README.md).
-import { cutWindow, HULL_COLUMNS, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeParams as timeParams, type Hull } from '../sql/index.ts';
+import { cutTraces, HULL_COLUMNS, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeParams as timeParams, type CutTraces, type Hull } from '../sql/index.ts';
 import { SPANS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 
@@ -44,24 +44,6 @@ const MERGED_HERE = `
   FROM spans_trace_tools WHERE project_id = {projectId:String} AND trace_id IN unmerged
   GROUP BY trace_id`;
 
-/**
- * Below this share of the project's calls in the range, raw rows answer the waste analysis first:
- * their read grows with the range, the rollups' scans with every trace ever (bench/queries/
- * rollup-vs-raw.ts: for one day of 92, 152 against 343 ms; for seven, 1,179 against 633).
- */
-export const RAW_BELOW_SHARE = 0.03;
-
-/** The share of the project's calls in the range's hours (calls_hourly; it only picks the faster read). */
-export async function rangeShare(ctx: AnalysisContext, range: { from: number; to: number }): Promise<number> {
-  const [row] = await queryAnalysis<{ share: number | null }>(
-    ctx.ch,
-    `SELECT sumIf(requests, hour + 3600 > {from:DateTime64(3, 'UTC')} AND hour < {to:DateTime64(3, 'UTC')}) / nullIf(sum(requests), 0) AS share
-     FROM calls_hourly WHERE project_id = {projectId:String}`,
-    { tag: 'analyses.waste.range_share', params: { projectId: ctx.projectId, ...timeParams({ fromMs: range.from, toMs: range.to }) } },
-  );
-  return Number(row?.share ?? 1);
-}
-
 export async function redundantToolCalls(ctx: AnalysisContext, range: { from: number; to: number }): Promise<RedundantToolCalls> {
   if (ctx.source === 'raw') return rawRedundant(ctx, range);
   const [largest] = await partRows(ctx.ch, 'spans_trace_tools');
@@ -77,13 +59,13 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
     `WITH ${UNMERGED}
      SELECT sum(sign * repeats) AS count, sum(sign * (repeats > 0)) AS traces, sum(several) AS several
      FROM (
-       SELECT 1 AS sign, copies.size0 = ids.size0 AS one, if(one, toInt64(ids.size0) - pairs.size0, 0) AS repeats, NOT one AS several
+       SELECT 1 AS sign, if(copies.size0 = ids.size0, toInt64(ids.size0) - pairs.size0, 0) AS repeats, copies.size0 != ids.size0 AS several
        FROM spans_trace_tools WHERE ${LARGEST} AND ${HULL_INSIDE}
        UNION ALL
-       SELECT -1 AS sign, 1 AS one, ${ROW_REPEATS} AS repeats, 0 AS several
+       SELECT -1 AS sign, ${ROW_REPEATS} AS repeats, 0 AS several
        FROM spans_trace_tools WHERE ${LARGEST} AND ${HULL_INSIDE} AND trace_id IN unmerged
        UNION ALL
-       SELECT 1 AS sign, 1 AS one, ${REPEATS_OF_COPIES} AS repeats, 0 AS several FROM (${MERGED_HERE}) WHERE ${HULL_INSIDE}
+       SELECT 1 AS sign, ${REPEATS_OF_COPIES} AS repeats, 0 AS several FROM (${MERGED_HERE}) WHERE ${HULL_INSIDE}
      )`,
     { tag: 'analyses.waste.redundant_tools', params },
   );
@@ -109,7 +91,7 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
   );
   const whole = { count: Number(row?.count ?? 0) + Number(several[0]?.count ?? 0), traces: Number(row?.traces ?? 0) + Number(several[0]?.traces ?? 0) };
   if (!cut.length) return whole;
-  const counted = await rawRedundant(ctx, range, { ids: cut.map((trace) => trace.trace_id), window: cutWindow(range, cut) });
+  const counted = await rawRedundant(ctx, range, cutTraces(range, cut));
   return { count: whole.count + counted.count, traces: whole.traces + counted.traces };
 }
 
@@ -120,7 +102,7 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
 async function rawRedundant(
   ctx: AnalysisContext,
   range: { from: number; to: number },
-  traces?: { ids: string[]; window: { sql: string; params: Record<string, string> } },
+  traces?: CutTraces,
 ): Promise<RedundantToolCalls> {
   const only = traces ? `AND trace_id IN {trace_ids:Array(String)} AND ${traces.window.sql}` : '';
   const [row] = await queryAnalysis<{ count: string; traces: string }>(

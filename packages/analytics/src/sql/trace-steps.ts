@@ -58,3 +58,14 @@ export function cutWindow(range: { from: number; to: number }, hulls: Hull[]): {
     params: { cut_before: toClickHouseTime(Math.min(before, range.to)), cut_from: toClickHouseTime(Math.max(from, range.from)) },
   };
 }
+
+/** Traces cut by a bound, as the raw readers take them: their ids and the window their rows lie in. */
+export interface CutTraces {
+  ids: string[];
+  window: { sql: string; params: Record<string, string> };
+}
+
+/** CutTraces of traces named with their hulls (HULL_COLUMNS). */
+export function cutTraces(range: { from: number; to: number }, traces: ({ trace_id: string } & Hull)[]): CutTraces {
+  return { ids: traces.map((trace) => trace.trace_id), window: cutWindow(range, traces) };
+}
