@@ -8,7 +8,6 @@ import { aggregateSql, SUM_TYPES, TRACE_KEY, type AggregateName } from './aggreg
 import { neededAggregates, planParts, type CountedKey, type MetricsPlan, type QueryPart } from './plan.ts';
 import { METRICS, type MetricName } from './registry.ts';
 import { countKeys, rangeHoldsAllCalls, SESSIONS, TRACES, type KeySpec } from './key-count.ts';
-import { servesSessionTop, sessionTopPart } from './session-top.ts';
 
 export interface MetricsContext {
   ch: ClickHouse;
@@ -125,11 +124,7 @@ function joinParts(parts: SqlFragment[], alias: string, grouped: boolean, params
     .join(' ');
 }
 
-/**
- * The statement of a metrics query. `sessionTop` is the group part sessionTopPart built for a query
- * servesSessionTop accepts (it needs a statement of its own first); without it the plan's parts are read.
- */
-export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}, sessionTop?: SqlFragment) {
+export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}) {
   if (query.metrics.length === 0) throw new Error('getMetrics: ask for at least one metric');
   const filters = query.filters ?? {};
   // a top-N list may order by a metric it does not show: compute it too
@@ -137,7 +132,7 @@ export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, option
   const { groupParts, totalParts } = planQuery(query, options);
   const params: Record<string, unknown> = {};
   const grouped = query.group_by !== undefined;
-  const inner = sessionTop ? [sessionTop] : groupParts.map((part) => aggregateQuery(ctx, part.plan, part.aggregates, 'a_', filters, query.group_by, groupParts.length > 1));
+  const inner = groupParts.map((part) => aggregateQuery(ctx, part.plan, part.aggregates, 'a_', filters, query.group_by, groupParts.length > 1));
   const totals = totalParts.map((part) => aggregateQuery(ctx, part.plan, part.aggregates, 't_', filters, undefined));
   let from = joinParts(inner, 'g', grouped, params);
   if (totals.length > 0) from += ` CROSS JOIN ${joinParts(totals, 't', false, params)}`;
@@ -149,7 +144,7 @@ export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, option
   if (options.counts?.traces !== undefined) params.trace_count = options.counts.traces;
   if (options.counts?.sessions !== undefined) params.session_count = options.counts.sessions;
   const sql = `SELECT ${columns.join(', ')} FROM ${from}${order}${limit}`;
-  const source = sessionTop ? 'session_steps' : groupParts.map((part) => part.plan.id).join(',');
+  const source = groupParts.map((part) => part.plan.id).join(',');
   return { sql, params, source, metrics };
 }
 
@@ -210,9 +205,7 @@ async function keyCounts(ctx: MetricsContext, query: MetricsQuery, options: Metr
 
 export async function getMetrics(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions = {}): Promise<{ data: MetricsRow[] }> {
   const counts = await keyCounts(ctx, query, options);
-  const top = { ...query, range: toRange(query) };
-  const sessionTop = servesSessionTop(top, options.source) ? await sessionTopPart(ctx, { ...top, order_by: top.order_by!, limit: top.limit! }) : undefined;
-  const built = buildMetricsSql(ctx, query, Object.keys(counts).length > 0 ? { ...options, counts } : options, sessionTop);
+  const built = buildMetricsSql(ctx, query, Object.keys(counts).length > 0 ? { ...options, counts } : options);
   const rows = await queryRows<Record<string, unknown>>(ctx.ch, built.sql, {
     tag: `metrics.${built.source}${query.group_by ? `.by_${query.group_by}` : ''}`,
     params: built.params,

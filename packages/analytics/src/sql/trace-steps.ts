@@ -45,18 +45,6 @@ export const HULL_COLUMNS = 'toUInt32(min_hour) AS hull_from, toUInt32(max_hour)
  * whole range. A key cut by both bounds makes it the whole range.
  */
 export function cutWindow(range: { from: number; to: number }, hulls: Hull[]): { sql: string; params: Record<string, string> } {
-  const { before, from } = cutBounds(range, hulls);
-  return {
-    sql: "(timestamp < {cut_before:DateTime64(3, 'UTC')} OR timestamp >= {cut_from:DateTime64(3, 'UTC')})",
-    params: { cut_before: toClickHouseTime(Math.min(before, range.to)), cut_from: toClickHouseTime(Math.max(from, range.from)) },
-  };
-}
-
-/**
- * cutWindow's bounds in epoch ms: the latest hull end (exclusive) among the keys cut by `from`, and
- * the earliest hull start among those cut by `to`; `range.from` and `range.to` when none is.
- */
-export function cutBounds(range: { from: number; to: number }, hulls: Hull[]): { before: number; from: number } {
   let before = range.from;
   let from = range.to;
   for (const hull of hulls) {
@@ -65,7 +53,10 @@ export function cutBounds(range: { from: number; to: number }, hulls: Hull[]): {
     if (first < range.from) before = Math.max(before, end);
     if (end > range.to) from = Math.min(from, first);
   }
-  return { before, from };
+  return {
+    sql: "(timestamp < {cut_before:DateTime64(3, 'UTC')} OR timestamp >= {cut_from:DateTime64(3, 'UTC')})",
+    params: { cut_before: toClickHouseTime(Math.min(before, range.to)), cut_from: toClickHouseTime(Math.max(from, range.from)) },
+  };
 }
 
 /** Traces cut by a bound, as the raw readers take them: their ids and the window their rows lie in. */
