@@ -81,3 +81,44 @@ async function optimizeAll(ch: ClickHouse, log: (line: string) => void, why: str
   );
   log(`OPTIMIZE FINAL of ${tables.length} tables ${why} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
+
+/**
+ * A copy of the bench store as a store under ingestion looks: `calls` more demo calls (another seed,
+ * so new ids, users and sessions) over the last `days` days of the period, loaded in loads of
+ * `batchSize`, as the ingestion loader's turns are, and timed while ClickHouse's background merges
+ * catch up. One day is a store under steady ingestion (new calls are recent); the whole period is
+ * late or backfilled data, which leaves small parts next to every large one. The built
+ * store is merged whole (OPTIMIZE FINAL); this one has the small parts and -1 corrections next to the
+ * large parts that the queries' unmerged paths (key counts, waste's largest-part reads) must handle.
+ * The copy is made again on every call (2.7 GB at 10M calls: about 10-30 s).
+ */
+export async function openUnmergedCopy(
+  dir: string,
+  meta: BenchMeta,
+  calls: number,
+  days: number,
+  batchSize: number,
+  log: (line: string) => void,
+): Promise<{ ch: ClickHouse; parts: () => Promise<{ parts: number; rows: number }> }> {
+  const copy = `${dir}-unmerged`;
+  const started = performance.now();
+  fs.rmSync(copy, { recursive: true, force: true });
+  fs.cpSync(dir, copy, { recursive: true });
+  log(`copied the store to ${copy} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const ch = await createClickHouse({ dataDir: path.join(copy, 'ch') });
+  const load = await loadDemoDirect({ ch, projectId: BENCH_PROJECT, calls, months: days / 30.4375, seed: `${meta.seed}-unmerged`, end: meta.end, batchSize });
+  const parts = async () => {
+    const rows = await queryRows<{ table: string; rows: string }>(
+      ch,
+      `SELECT concat(table, '/', partition_id) AS table, rows FROM system.parts
+       WHERE database = currentDatabase() AND active AND table != 'margin_migrations' ORDER BY table, rows DESC`,
+      { tag: 'bench.parts' },
+    );
+    // every part but the largest of each table's partition (sorted largest first within one)
+    const others = rows.filter((row, i) => i > 0 && rows[i - 1]!.table === row.table);
+    return { parts: others.length, rows: others.reduce((sum, row) => sum + Number(row.rows), 0) };
+  };
+  const now = await parts();
+  log(`loaded ${load.calls.toLocaleString('en-US')} more calls over the last ${days} days in loads of ${batchSize.toLocaleString('en-US')} in ${load.seconds.toFixed(0)} s; ${now.parts} parts besides the largest of each partition, ${now.rows.toLocaleString('en-US')} rows`);
+  return { ch, parts };
+}

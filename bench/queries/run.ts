@@ -1,4 +1,4 @@
-// `npx tsx bench/queries/run.ts [--calls 10000000] [--runs 15] [--warmup 2]`: builds (or reuses) a
+// `npx tsx bench/queries/run.ts [--calls 10000000] [--runs 15] [--warmup 2] [--unmerged 100000 [--unmerged-days 1]]`: builds (or reuses) a
 // store of N demo calls, times every dashboard and API query (p50/p95), and measures bytes per call
 // on disk per column. Prints a Markdown report and writes it to bench/.data/queries-<N>.md.
 import fs from 'node:fs';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DEMO_SEED } from '@margin/analytics';
-import { BENCH_PROJECT, openBenchStore } from './build.ts';
+import { BENCH_PROJECT, openBenchStore, openUnmergedCopy } from './build.ts';
 import { optimizeFinal, tableBytes } from './bytes.ts';
 import { benchQueries } from './queries.ts';
 
@@ -27,6 +27,12 @@ const { values } = parseArgs({
     only: { type: 'string' },
     // measure bytes per call only (no queries); prints the column table, leaves the saved report alone
     'bytes-only': { type: 'boolean', default: false },
+    // time the queries on a copy of the store with this many more calls loaded in small loads and
+    // not merged yet (openUnmergedCopy); prints the table, leaves the saved report alone
+    unmerged: { type: 'string' },
+    'unmerged-batch': { type: 'string', default: '2000' },
+    // over the last N days of the period (1: steady ingestion; 92: late or backfilled data)
+    'unmerged-days': { type: 'string', default: '1' },
   },
 });
 const calls = Number(values.calls.replaceAll(/[_,]/g, ''));
@@ -37,7 +43,15 @@ const log = (line: string) => console.error(`${new Date().toISOString().slice(11
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-const { ch, meta } = await openBenchStore(root, calls, values.seed, log);
+const opened = await openBenchStore(root, calls, values.seed, log);
+const { meta } = opened;
+const unmerged = values.unmerged ? Number(values.unmerged.replaceAll(/[_,]/g, '')) : 0;
+let ch = opened.ch;
+let unmergedParts: (() => Promise<{ parts: number; rows: number }>) | undefined;
+if (unmerged > 0) {
+  await ch.close();
+  ({ ch, parts: unmergedParts } = await openUnmergedCopy(opened.dir, meta, unmerged, Number(values['unmerged-days']), Number(values['unmerged-batch']), log));
+}
 const from = meta.end - Math.round(meta.months * 30.4375) * 86_400_000 - 86_400_000;
 const wanted = values.only?.split(',').map((name) => name.trim()).filter(Boolean);
 const selected = (name: string) =>
@@ -71,7 +85,11 @@ for (const query of queries) {
   log(`  ${query.name}: p50 ${percentile(ms, 50).toFixed(0)} ms, p95 ${percentile(ms, 95).toFixed(0)} ms`);
 }
 
-if (wanted) {
+if (wanted || unmergedParts) {
+  if (unmergedParts) {
+    const left = await unmergedParts();
+    log(`after timing: ${left.parts} parts besides the largest of each partition, ${left.rows.toLocaleString('en-US')} rows`);
+  }
   await ch.close();
   console.log(
     ['| query | runs | p50 ms | p95 ms | max ms |', '| --- | ---: | ---: | ---: | ---: |', ...timings.map((t) => `| ${t.name} | ${t.runs} | ${t.p50.toFixed(0)} | ${t.p95.toFixed(0)} | ${t.max.toFixed(0)} |${t.error ? ` failed: ${t.error}` : ''}`)].join('\n'),
