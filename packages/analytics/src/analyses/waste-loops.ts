@@ -114,24 +114,32 @@ async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unk
        WHERE project_id = {projectId:String} AND _part = {part:String} AND ${where} ${order}`,
       { tag: 'analyses.waste.loops_pick', params },
     );
+  type Picked = Omit<LoopRow, 'trace_id'> & Hull & { offset: string; trace_id: string | undefined };
+  const idsAt = async (rows: Omit<Picked, 'trace_id'>[]): Promise<Picked[]> => {
+    const offsets = rows.map((row) => Number(row.offset));
+    const found = offsets.length
+      ? await queryRows<{ offset: string; trace_id: string }>(
+          ctx.ch,
+          'SELECT _part_offset AS offset, trace_id FROM calls_trace_steps WHERE _part = {part:String} AND _part_offset IN {offsets:Array(UInt64)}',
+          { tag: 'analyses.waste.loops_rows', params: { ...params, offsets } },
+        )
+      : [];
+    const traceAt = new Map(found.map((row) => [String(row.offset), row.trace_id]));
+    return rows.map((row) => ({ ...row, offset: String(row.offset), trace_id: traceAt.get(String(row.offset)) }));
+  };
   // ClickHouse reads the deepest from the projection sorted by requests (migration 0021), where the
-  // 2% of traces with enough calls lie together: 45 against 240 ms at 10M calls.
-  const top = await pick(INSIDE, `ORDER BY arrayMax(mapValues(steps)) DESC, cost_total DESC LIMIT ${MAX_LOOPS + unmergedIds.length} WITH TIES`);
-  const cut = await pick(`${OVERLAPS} AND NOT (${INSIDE})`, '');
-  const offsets = [...top, ...cut].map((row) => Number(row.offset));
-  const ids = offsets.length
-    ? await queryRows<{ offset: string; trace_id: string }>(
-        ctx.ch,
-        'SELECT _part_offset AS offset, trace_id FROM calls_trace_steps WHERE _part = {part:String} AND _part_offset IN {offsets:Array(UInt64)}',
-        { tag: 'analyses.waste.loops_rows', params: { ...params, offsets } },
-      )
-    : [];
-  const traceAt = new Map(ids.map((row) => [String(row.offset), row.trace_id]));
-  const withId = <T extends { offset: string }>(row: T) => ({ ...row, offset: String(row.offset), trace_id: traceAt.get(String(row.offset)) ?? '' });
-  const rows = [...top.map(withId), ...cut.map(withId)];
-  if (ids.length !== offsets.length || !(await traceStepsParts(ctx.ch)).includes(String(params.part))) return null;
-  const edge = new Set(cut.map((row) => String(row.offset)));
-  const merged = rows.filter((row) => !partial.has(row.trace_id));
+  // 2% of traces with enough calls lie together: 45 against 240 ms at 10M calls. Rows of unmerged
+  // traces among them do not count (their merged rows above stand for them), so the pick needs room
+  // for them: MAX_LOOPS + 100 rows first, four times as many while fewer than MAX_LOOPS others are
+  // there and the part has more (ties at the limit included). With 75,000 unmerged traces, room for
+  // all of them at once took 250 ms to pick and 390 ms to read their ids; few are among the deepest.
+  const order = 'ORDER BY arrayMax(mapValues(steps)) DESC, cost_total DESC';
+  const top = await pickAround(async (limit) => idsAt(await pick(INSIDE, `${order} LIMIT ${limit} WITH TIES`)), partial, MAX_LOOPS);
+  const cut = await idsAt(await pick(`${OVERLAPS} AND NOT (${INSIDE})`, ''));
+  const rows = [...top, ...cut];
+  if (rows.some((row) => row.trace_id === undefined) || !(await traceStepsParts(ctx.ch)).includes(String(params.part))) return null;
+  const edge = new Set(cut.map((row) => row.offset));
+  const merged = rows.map((row) => ({ ...row, trace_id: row.trace_id! })).filter((row) => !partial.has(row.trace_id));
   const strip = ({ trace_id, step_name, depth, spend }: LoopRow): LoopRow => ({ trace_id, step_name, depth, spend });
   return {
     whole: [...merged.filter((row) => !edge.has(row.offset)), ...unmerged.filter((row) => row.inside === true || row.inside === 1)].map(strip),
@@ -139,6 +147,27 @@ async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unk
       ({ trace_id, hull_from, hull_to }) => ({ trace_id, hull_from, hull_to }),
     ),
   };
+}
+
+/**
+ * The first rows of a part in the pick's order (`pick(limit)`: that many, and the rows tied with the
+ * last), enough that `want` of them are not of `unmerged` traces, or all of the part's: room for
+ * `firstRoom` unmerged rows first, four times as much each time fewer than `want` others come back,
+ * never more than there are unmerged traces. Every row of the part that is not unmerged and ranks
+ * among the first `want` such rows is there (a row left out ranks below every row picked).
+ */
+export async function pickAround<T extends { trace_id: string | undefined }>(
+  pick: (limit: number) => Promise<T[]>,
+  unmerged: ReadonlySet<string>,
+  want: number,
+  firstRoom = 100,
+): Promise<T[]> {
+  for (let room = Math.max(1, firstRoom); ; room *= 4) {
+    const limit = want + Math.min(room, unmerged.size);
+    const rows = await pick(limit);
+    const others = rows.filter((row) => row.trace_id === undefined || !unmerged.has(row.trace_id)).length;
+    if (rows.length < limit || others >= want || room >= unmerged.size) return rows;
+  }
 }
 
 /** Any number of parts: the traces with a row outside the largest part are merged at query time. */
