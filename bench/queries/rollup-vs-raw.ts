@@ -1,4 +1,4 @@
-// `npx tsx bench/queries/rollup-vs-raw.ts [--calls 10000000] [--runs 3] [--only waste,efficiency]`:
+// `npx tsx bench/queries/rollup-vs-raw.ts [--calls 10000000] [--runs 3] [--only waste,efficiency] [--unmerged]`:
 // on the bench store run.ts built, every analysis of ANALYSES that reads rollups, once from them and
 // once over deduplicated raw rows (source 'raw'), over the whole period and over ragged partial ranges
 // (92, 30, 7 and 1 days ending 47 minutes before the data's end, starting 13 minutes into an hour).
@@ -18,10 +18,12 @@ const { values } = parseArgs({
     seed: { type: 'string', default: DEFAULT_DEMO_SEED },
     runs: { type: 'string', default: '3' },
     only: { type: 'string', default: 'model-mix,prompt-anatomy,cache,waste,efficiency' },
+    // the copy `run.ts --unmerged` left (small parts not merged yet) instead of the merged store
+    unmerged: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
-const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../.data/queries-${values.calls}-${values.seed}/ch`);
+const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../.data/queries-${values.calls}-${values.seed}${values.unmerged ? '-unmerged' : ''}/ch`);
 const ch = await createClickHouse({ dataDir: dir });
 const DAY = 86_400_000;
 const end = BENCH_END - 47 * 60_000;
