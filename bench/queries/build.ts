@@ -82,6 +82,9 @@ async function optimizeAll(ch: ClickHouse, log: (line: string) => void, why: str
   log(`OPTIMIZE FINAL of ${tables.length} tables ${why} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
+/** Where openUnmergedCopy puts the copy of the store in `dir`. */
+export const unmergedCopyDir = (dir: string): string => `${dir}-unmerged`;
+
 /**
  * A copy of the bench store as a store under ingestion looks: `calls` more demo calls (another seed,
  * so new ids, users and sessions) over the last `days` days of the period, loaded in loads of
@@ -100,7 +103,7 @@ export async function openUnmergedCopy(
   batchSize: number,
   log: (line: string) => void,
 ): Promise<{ ch: ClickHouse; parts: () => Promise<{ parts: number; rows: number }> }> {
-  const copy = `${dir}-unmerged`;
+  const copy = unmergedCopyDir(dir);
   const started = performance.now();
   fs.rmSync(copy, { recursive: true, force: true });
   fs.cpSync(dir, copy, { recursive: true });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ANALYSES, DEFAULT_DEMO_SEED, type AnalysisContext } from '@margin/analytics';
 import { createClickHouse } from '@margin/clickhouse';
-import { BENCH_END, BENCH_PROJECT } from './build.ts';
+import { BENCH_END, BENCH_PROJECT, unmergedCopyDir } from './build.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,7 +23,8 @@ const { values } = parseArgs({
   },
 });
 const runs = Number(values.runs);
-const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../.data/queries-${values.calls}-${values.seed}${values.unmerged ? '-unmerged' : ''}/ch`);
+const store = path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../.data/queries-${values.calls}-${values.seed}`);
+const dir = path.join(values.unmerged ? unmergedCopyDir(store) : store, 'ch');
 const ch = await createClickHouse({ dataDir: dir });
 const DAY = 86_400_000;
 const end = BENCH_END - 47 * 60_000;

@@ -37,7 +37,9 @@ const { values } = parseArgs({
     'unmerged-days': { type: 'string', default: '1' },
   },
 });
-const calls = Number(values.calls.replaceAll(/[_,]/g, ''));
+/** A count as typed: 10_000_000 or 10,000,000. */
+const count = (text: string) => Number(text.replaceAll(/[_,]/g, ''));
+const calls = count(values.calls);
 const runs = Number(values.runs);
 const warmup = Number(values.warmup);
 const root = values['data-dir'] ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.data');
@@ -47,7 +49,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 const opened = await openBenchStore(root, calls, values.seed, log);
 const { meta } = opened;
-const unmerged = values.unmerged ? Number(values.unmerged.replaceAll(/[_,]/g, '')) : 0;
+const unmerged = values.unmerged ? count(values.unmerged) : 0;
 let ch = opened.ch;
 let unmergedParts: (() => Promise<{ parts: number; rows: number }>) | undefined;
 if (unmerged > 0) {
