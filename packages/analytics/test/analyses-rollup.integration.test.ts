@@ -93,7 +93,12 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
     const edgeAgent = [5, 10, 20, 22, 24, 26, 28, 30].map((minute, k) =>
       call({ id: `edge-agent-${k}`, ...randomValues(), trace_id: 'edge-agent', name: 'agent.step', attempt: 1, timestamp: at(1, 5, minute) }),
     );
-    await insertCalls(ch, [...first, ...agents, ...edgeAgent, smallest, neighbour, call({ id: 'other', project_id: 'p2', ...randomValues() })], {
+    // An agent trace loaded in two parts, three steps then two: a loop of exactly the least depth
+    // only once its rows are summed (the unmerged traces' path must not drop it).
+    const splitAgent = [0, 1, 2, 3, 4].map((k) =>
+      call({ id: `split-agent-${k}`, ...randomValues(), trace_id: 'split-agent', name: 'agent.step', attempt: 1, timestamp: at(1, 14, 10 + k) }),
+    );
+    await insertCalls(ch, [...first, ...agents, ...edgeAgent, ...splitAgent.slice(0, 3), smallest, neighbour, call({ id: 'other', project_id: 'p2', ...randomValues() })], {
       spans: [...tools, { ...toolSpan('other-span', 'tools-1', at(1, 10, 21)), project_id: 'p2' }],
     });
     let spanVersion = 100;
@@ -103,6 +108,8 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
         ...tools.filter((_, i) => i % 7 === 0), // resent as they were
         ...tools.filter((_, i) => i % 7 === 1).map(changedSpan),
         ...tools.filter((_, i) => i % 7 === 2).map((s) => ({ ...changedSpan(s), version: 0 })), // older: ignored
+        // a trace only in this part, across the ragged start (05:17), one tool input four times
+        ...[15, 18, 19, 20].map((minute, k) => ({ ...toolSpan(`late-${k}`, 'tools-late', at(1, 5, minute)), tool_name: 'search', input_hash: '1' })),
       ],
     });
     let version = Date.now();
@@ -115,6 +122,7 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
       call({ ...smallest, input_tokens: 4900, system_tokens: 1500, version: ++version }),
       // agent calls retried, renamed, moved to another trace, or to another hour
       ...agents.filter((_, i) => i % 5 === 1).map((c, i) => call({ ...c, version: ++version, ...[{ attempt: 2 }, { name: 'agent.other' }, { trace_id: 'agent-3' }, { timestamp: c.timestamp + 3_600_000 }][i % 4] })),
+      ...splitAgent.slice(3),
     ];
     await insertCalls(ch, second);
     // Scores on a call (some of them changed ids), on a whole trace, and on a call that is not there,
@@ -210,6 +218,7 @@ describe('analyses from rollups equal the same analyses over raw calls, with res
       expect(fromRollup.redundant_tool_calls.count).toBeGreaterThan(0);
       // the traces across the ragged start count only their calls and spans after it
       if (label === 'ragged both ends') expect(fromRollup.loops.find((loop) => loop.trace_id === 'edge-agent')?.depth).toBe(6);
+      if (label !== 'within one hour') expect(fromRollup.loops.find((loop) => loop.trace_id === 'split-agent')?.depth).toBe(5);
       expect(fromRollup).toEqual(await waste(raw(), range));
       // the other path: every trace with rows outside the largest part merged in one statement
       const bounds = { from: Date.parse(range.from), to: Date.parse(range.to) };

@@ -4,9 +4,12 @@ import { pickAround } from '../src/analyses/waste-loops.ts';
 // pickAround's rule over a part held as a sorted list (the statement it drives is covered by the
 // rollup-against-raw tests; this one takes it through the rounds those small stores never need).
 // Ranks tie in pairs, as depth and spend can, and the pick returns the ties at its limit.
-const part = Array.from({ length: 600 }, (_, i) => ({ trace_id: `t${i}`, rank: Math.floor(i / 2) }));
+type Row = { trace_id: string; rank: number; unmerged: boolean };
+const part = (isUnmerged: (i: number) => boolean = () => false): Row[] =>
+  Array.from({ length: 600 }, (_, i) => ({ trace_id: `t${i}`, rank: Math.floor(i / 2), unmerged: isUnmerged(i) }));
+const unmergedOf = (rows: Row[]) => rows.filter((row) => row.unmerged).length;
 
-function picker(rows: typeof part) {
+function picker(rows: Row[]) {
   const limits: number[] = [];
   const pick = async (limit: number) => {
     limits.push(limit);
@@ -26,41 +29,50 @@ describe('pickAround', () => {
   ];
   for (const [label, isUnmerged, firstRoom] of cases) {
     it(`holds the first 50 merged rows, unmerged: ${label}`, async () => {
-      const unmerged = new Set(part.filter((_, i) => isUnmerged(i)).map((row) => row.trace_id));
-      const { pick, limits } = picker(part);
-      const rows = await pickAround(pick, unmerged, 50, firstRoom);
-      const wanted = part.filter((row) => !unmerged.has(row.trace_id)).slice(0, 50);
-      expect(rows.filter((row) => !unmerged.has(row.trace_id)).slice(0, 50)).toEqual(wanted);
+      const rows = part(isUnmerged);
+      const unmerged = unmergedOf(rows);
+      const { pick, limits } = picker(rows);
+      const picked = await pickAround(pick, unmerged, 50, firstRoom);
+      const wanted = rows.filter((row) => !row.unmerged).slice(0, 50);
+      expect(picked.filter((row) => !row.unmerged).slice(0, 50)).toEqual(wanted);
       // no wider than needed: the round before the last one fell short
       if (limits.length > 1) {
-        const before = part.slice(0, limits.at(-2)!).filter((row) => !unmerged.has(row.trace_id)).length;
+        const before = rows.slice(0, limits.at(-2)!).filter((row) => !row.unmerged).length;
         expect(before).toBeLessThan(50);
       }
-      expect(Math.max(...limits)).toBeLessThanOrEqual(50 + unmerged.size);
+      expect(Math.max(...limits)).toBeLessThanOrEqual(50 + unmerged);
     });
   }
 
   it('grows its room four times at a time, from one when asked for none', async () => {
-    const unmerged = new Set(part.slice(0, 200).map((row) => row.trace_id));
-    const { pick, limits } = picker(part);
-    await pickAround(pick, unmerged, 50, 0);
+    const rows = part((i) => i < 200);
+    const { pick, limits } = picker(rows);
+    await pickAround(pick, unmergedOf(rows), 50, 0);
     expect(limits).toEqual([51, 54, 66, 114, 250]);
   });
 
   it('stops as soon as the rows hold the 50 it needs', async () => {
-    const { pick, limits } = picker(part);
     // ten unmerged traces at the top and ten far below: room for ten holds the 50
-    const unmerged = new Set([...part.slice(0, 10), ...part.slice(500, 510)].map((row) => row.trace_id));
-    const rows = await pickAround(pick, unmerged, 50, 10);
+    const rows = part((i) => i < 10 || (i >= 500 && i < 510));
+    const { pick, limits } = picker(rows);
+    const picked = await pickAround(pick, unmergedOf(rows), 50, 10);
     expect(limits).toEqual([60]);
-    expect(rows).toEqual(part.slice(0, 60));
+    expect(picked).toEqual(rows.slice(0, 60));
+  });
+
+  it('takes a count above the unmerged traces (rows outside the largest part) as a bound only', async () => {
+    const rows = part((i) => i < 10);
+    const { pick, limits } = picker(rows);
+    const picked = await pickAround(pick, 5_000, 50, 10);
+    expect(limits).toEqual([60]);
+    expect(picked.filter((row) => !row.unmerged)).toHaveLength(50);
   });
 
   it('stops at the end of a part shorter than its limit', async () => {
-    const short = part.slice(0, 30);
+    const short = part((i) => i === 1 || i === 2).slice(0, 30);
     const { pick, limits } = picker(short);
-    const rows = await pickAround(pick, new Set(['t1', 't2']), 50, 1);
-    expect(rows).toEqual(short);
+    const picked = await pickAround(pick, 2, 50, 1);
+    expect(picked).toEqual(short);
     expect(limits).toEqual([51]);
   });
 });

@@ -10,7 +10,7 @@
 //   * traces whose deepest step over all their calls is below the loop depth are no loop in any range.
 // Measured at 10M calls (7.5M traces): 2-4 s as a GROUP BY trace_id over raw calls.
 import { queryRows } from '@margin/clickhouse';
-import { cutTraces, HULL_COLUMNS, HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, rangeParams as timeParams, traceStepsParts, type CutTraces, type Hull } from '../sql/index.ts';
+import { cutTraces, HULL_COLUMNS, HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, partRows, rangeParams as timeParams, traceStepsParts, type CutTraces, type Hull } from '../sql/index.ts';
 import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 import { Dec, usd } from './money.ts';
@@ -39,7 +39,7 @@ const TOP_STEP = 'arrayReverseSort(arrayFilter(x -> x.1 > 0, arrayZip(mapValues(
 /** Rows that may hold a loop: a trace has at least as many calls as first attempts of one step. */
 const DEEP = 'requests >= {min_depth:Int64} AND arrayMax(mapValues(steps)) >= {min_depth:Int64}';
 
-/** `maxUnmerged`: beyond this many traces outside the largest part, one statement merges them all (tests set 0 to take that path). */
+/** `maxUnmerged`: beyond this many rows outside the largest part, one statement merges them all (tests set 0 to take that path). */
 export async function agentLoops(ctx: AnalysisContext, range: { from: number; to: number }, maxUnmerged = MAX_UNMERGED): Promise<Loop[]> {
   const rows = ctx.source === 'raw' ? await rawLoops(ctx, range) : await rollupLoops(ctx, range, maxUnmerged);
   return rows.map((row) => ({ trace_id: row.trace_id, name: row.step_name, depth: Number(row.depth), spend: usd(row.spend) }));
@@ -65,45 +65,51 @@ interface Found {
   edge: Edge[];
 }
 
-/** The traces with rows outside the largest part ({part}). */
-const UNMERGED_IDS = 'SELECT trace_id FROM calls_trace_steps WHERE project_id = {projectId:String} AND _part != {part:String}';
+/** Beyond this many rows outside the largest part, anyPartsLoops merges them in one statement instead. */
+export const MAX_UNMERGED = 1_000_000;
+/**
+ * Beyond this many traces outside the largest part deep enough to be a loop, anyPartsLoops answers:
+ * their hashes go back as an array parameter, which chDB takes slowly from tens of thousands on (an
+ * array of 75,000 trace ids did not finish in 100 s, 20,000 took 0.3 s).
+ */
+const MAX_UNMERGED_DEEP = 10_000;
 
-/** Beyond this many traces outside the largest part, anyPartsLoops merges them in one statement instead. */
-export const MAX_UNMERGED = 100_000;
+/** Every read of the largest-part path is pinned to the parts listed first ({parts}: one snapshot). */
+const STEPS = 'calls_trace_steps WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)}';
+/** A trace's hash as a number: a set of UInt128 is faster to probe than one of FixedString(16). */
+const HASH = 'reinterpretAsUInt128(trace_hash)';
+/** The traces with rows outside the largest part ({part}), by hash (migration 0022). */
+const UNMERGED = `SELECT ${HASH} FROM ${STEPS} AND _part != {part:String}`;
 
 /**
  * The traces with rows outside the largest part are summed over all their rows; every other trace is
  * one row of the largest part, picked by its position there (no trace_id read until the few chosen
- * rows, the top ones with room for the unmerged traces among them, and those cut by a bound). The
- * part must still be there at the end (positions are only valid in it): else null, and
- * anyPartsLoops answers.
+ * rows, the top ones with room for the unmerged traces among them, and those cut by a bound). Each
+ * statement reads the parts listed first; if one of them is gone by the end (merged), the reads are
+ * made again from a new list, and after three tries anyPartsLoops answers (null).
  */
 async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unknown>, maxUnmerged: number): Promise<Found | null> {
-  const unmergedIds = (
-    await queryRows<{ trace_id: string }>(ctx.ch, `SELECT DISTINCT trace_id FROM (${UNMERGED_IDS})`, { tag: 'analyses.waste.loops_unmerged', params })
-  ).map((row) => row.trace_id);
-  if (unmergedIds.length > maxUnmerged) return null;
-  const partial = new Set(unmergedIds);
-  // Named again by the same subquery, not sent back as a parameter: an array parameter of 75,000 ids
-  // did not finish in 100 s in chDB (20,000: 0.3 s). A part loaded in between can add traces there
-  // that the list above does not hold: the largest part's rows stand for those below, so their rows
-  // here are dropped (as if that part had come a moment later).
-  const unmerged = unmergedIds.length
-    ? (
-        await queryRows<LoopRow & Hull & { inside: boolean | number }>(
-          ctx.ch,
-          `SELECT trace_id, ${TOP_STEP} AS top, top.1 AS depth, top.2 AS step_name, cost_total AS spend, ${INSIDE} AS inside, ${HULL_COLUMNS}
-           FROM (
-             SELECT trace_id, sumMap(steps) AS steps, sum(requests) AS requests, sum(cost_total) AS cost_total,
-                    min(min_hour) AS min_hour, max(max_hour) AS max_hour
-             FROM calls_trace_steps WHERE project_id = {projectId:String} AND trace_id IN (${UNMERGED_IDS})
-             GROUP BY trace_id
-           )
-           WHERE ${DEEP} AND ${OVERLAPS}`,
-          { tag: 'analyses.waste.loops_unmerged_rows', params },
-        )
-      ).filter((row) => partial.has(row.trace_id))
-    : [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const parts = await partRows(ctx.ch, 'calls_trace_steps');
+    if (!parts.length) return { whole: [], edge: [] };
+    const outside = parts.slice(1).reduce((sum, part) => sum + part.rows, 0);
+    if (outside > maxUnmerged) return null;
+    const pinned = { ...params, part: parts[0]!.part, parts: parts.map((part) => part.part) };
+    const found = await loopsInParts(ctx, pinned, outside);
+    const active = new Set((await partRows(ctx.ch, 'calls_trace_steps')).map((row) => row.part));
+    if (found === 'too deep') return null;
+    if (found && parts.every(({ part }) => active.has(part))) return found;
+  }
+  return null;
+}
+
+/**
+ * The loops of one snapshot of calls_trace_steps ({parts}, the largest first), given the rows outside
+ * the largest part (a bound on the traces there); null when a chosen row's trace_id was not found.
+ */
+async function loopsInParts(ctx: AnalysisContext, params: Record<string, unknown>, outside: number): Promise<Found | null | 'too deep'> {
+  const unmerged = outside ? await unmergedLoops(ctx, params) : { loops: [], offsets: new Set<string>() };
+  if (unmerged === null) return 'too deep';
   // Everything but trace_id comes with the pick (the projection holds it); trace_id is then read
   // for the chosen rows only.
   const pick = (where: string, order: string) =>
@@ -114,8 +120,8 @@ async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unk
        WHERE project_id = {projectId:String} AND _part = {part:String} AND ${where} ${order}`,
       { tag: 'analyses.waste.loops_pick', params },
     );
-  type Picked = Omit<LoopRow, 'trace_id'> & Hull & { offset: string; trace_id: string | undefined };
-  const idsAt = async (rows: Omit<Picked, 'trace_id'>[]): Promise<Picked[]> => {
+  type Picked = Omit<LoopRow, 'trace_id'> & Hull & { offset: string; trace_id: string | undefined; unmerged: boolean };
+  const idsAt = async (rows: Omit<Picked, 'trace_id' | 'unmerged'>[]): Promise<Picked[]> => {
     const offsets = rows.map((row) => Number(row.offset));
     const found = offsets.length
       ? await queryRows<{ offset: string; trace_id: string }>(
@@ -125,7 +131,7 @@ async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unk
         )
       : [];
     const traceAt = new Map(found.map((row) => [String(row.offset), row.trace_id]));
-    return rows.map((row) => ({ ...row, offset: String(row.offset), trace_id: traceAt.get(String(row.offset)) }));
+    return rows.map((row) => ({ ...row, offset: String(row.offset), trace_id: traceAt.get(String(row.offset)), unmerged: unmerged.offsets.has(String(row.offset)) }));
   };
   // ClickHouse reads the deepest from the projection sorted by requests (migration 0021), where the
   // 2% of traces with enough calls lie together: 45 against 240 ms at 10M calls. Rows of unmerged
@@ -134,39 +140,95 @@ async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unk
   // there and the part has more (ties at the limit included). With 75,000 unmerged traces, room for
   // all of them at once took 250 ms to pick and 390 ms to read their ids; few are among the deepest.
   const order = 'ORDER BY arrayMax(mapValues(steps)) DESC, cost_total DESC';
-  const top = await pickAround(async (limit) => idsAt(await pick(INSIDE, `${order} LIMIT ${limit} WITH TIES`)), partial, MAX_LOOPS);
+  const top = await pickAround(async (limit) => idsAt(await pick(INSIDE, `${order} LIMIT ${limit} WITH TIES`)), outside, MAX_LOOPS);
   const cut = await idsAt(await pick(`${OVERLAPS} AND NOT (${INSIDE})`, ''));
   const rows = [...top, ...cut];
-  if (rows.some((row) => row.trace_id === undefined) || !(await traceStepsParts(ctx.ch)).includes(String(params.part))) return null;
+  if (rows.some((row) => row.trace_id === undefined)) return null;
   const edge = new Set(cut.map((row) => row.offset));
-  const merged = rows.map((row) => ({ ...row, trace_id: row.trace_id! })).filter((row) => !partial.has(row.trace_id));
+  const merged = rows.filter((row) => !row.unmerged).map((row) => ({ ...row, trace_id: row.trace_id! }));
   const strip = ({ trace_id, step_name, depth, spend }: LoopRow): LoopRow => ({ trace_id, step_name, depth, spend });
+  const inside = (row: { inside: boolean | number }) => row.inside === true || row.inside === 1;
   return {
-    whole: [...merged.filter((row) => !edge.has(row.offset)), ...unmerged.filter((row) => row.inside === true || row.inside === 1)].map(strip),
-    edge: [...merged.filter((row) => edge.has(row.offset)), ...unmerged.filter((row) => !(row.inside === true || row.inside === 1))].map(
-      ({ trace_id, hull_from, hull_to }) => ({ trace_id, hull_from, hull_to }),
-    ),
+    whole: [...merged.filter((row) => !edge.has(row.offset)), ...unmerged.loops.filter(inside)].map(strip),
+    edge: [...merged.filter((row) => edge.has(row.offset)), ...unmerged.loops.filter((row) => !inside(row))].map(({ trace_id, hull_from, hull_to }) => ({
+      trace_id,
+      hull_from,
+      hull_to,
+    })),
   };
+}
+
+type UnmergedLoop = LoopRow & Hull & { inside: boolean | number };
+
+/**
+ * The traces with rows outside the largest part: `loops`, those that may be a loop in the range,
+ * merged; `offsets`, the positions of their rows in the largest part (which the pick skips). Their
+ * rows there are found by hash in one pass over that part's hashes, reading calls and hours only (the
+ * steps map and trace_id of every row would be read otherwise: those traces are random, so they lie
+ * in every granule). Only the traces with enough calls overlapping the range (about 2% of them) are
+ * then read whole: from the largest part by position, from the others by hash. Null beyond
+ * MAX_UNMERGED_DEEP such traces.
+ */
+async function unmergedLoops(ctx: AnalysisContext, params: Record<string, unknown>): Promise<{ loops: UnmergedLoop[]; offsets: Set<string> } | null> {
+  const [found] = await queryRows<{ offsets: string[]; deep: [string, string[]][] }>(
+    ctx.ch,
+    `SELECT arrayFlatten(groupArray(at)) AS offsets, groupArrayIf((hash, at), deep) AS deep
+     FROM (
+       SELECT hex(any(trace_hash)) AS hash, groupArrayIf(_part_offset, _part = {part:String}) AS at,
+              sum(requests) >= {min_depth:Int64} AND max(max_hour) + 3600 > {from:DateTime64(3, 'UTC')} AND min(min_hour) < {to:DateTime64(3, 'UTC')} AS deep
+       FROM ${STEPS} AND ${HASH} IN (${UNMERGED})
+       GROUP BY ${HASH}
+     )`,
+    { tag: 'analyses.waste.loops_unmerged', params },
+  );
+  const deep = found?.deep ?? [];
+  const offsets = new Set((found?.offsets ?? []).map(String));
+  if (deep.length > MAX_UNMERGED_DEEP) return null;
+  if (!deep.length) return { loops: [], offsets };
+  const columns = 'trace_id, steps, requests, cost_total, min_hour, max_hour';
+  const loops = await queryRows<UnmergedLoop>(
+    ctx.ch,
+    `SELECT trace_id, ${TOP_STEP} AS top, top.1 AS depth, top.2 AS step_name, cost_total AS spend, ${INSIDE} AS inside, ${HULL_COLUMNS}
+     FROM (
+       SELECT trace_id, sumMap(steps) AS steps, sum(requests) AS requests, sum(cost_total) AS cost_total,
+              min(min_hour) AS min_hour, max(max_hour) AS max_hour
+       FROM (
+         SELECT ${columns} FROM calls_trace_steps
+         WHERE project_id = {projectId:String} AND _part = {part:String} AND _part_offset IN {offsets:Array(UInt64)}
+         UNION ALL
+         SELECT ${columns} FROM ${STEPS} AND _part != {part:String}
+           AND trace_hash IN (SELECT toFixedString(unhex(arrayJoin({hashes:Array(String)})), 16))
+       )
+       GROUP BY trace_id
+     )
+     WHERE ${DEEP} AND ${OVERLAPS}`,
+    {
+      tag: 'analyses.waste.loops_unmerged_rows',
+      params: { ...params, offsets: deep.flatMap(([, at]) => at.map(Number)), hashes: deep.map(([hash]) => hash) },
+    },
+  );
+  return { loops, offsets };
 }
 
 /**
  * The first rows of a part in the pick's order (`pick(limit)`: that many, and the rows tied with the
- * last), enough that `want` of them are not of `unmerged` traces, or all of the part's: room for
- * `firstRoom` unmerged rows first, four times as much each time fewer than `want` others come back,
- * never more than there are unmerged traces. Every row of the part that is not unmerged and ranks
- * among the first `want` such rows is there (a row left out ranks below every row picked).
+ * last), enough that `want` of them are not `unmerged`, or all of the part's: room for `firstRoom`
+ * unmerged rows first, four times as much each time fewer than `want` others come back, never more
+ * than `unmergedCount` (at least the number of unmerged traces). Every row of the part that is not
+ * unmerged and ranks among the first `want` such rows is there (a row left out ranks below every row
+ * picked).
  */
-export async function pickAround<T extends { trace_id: string | undefined }>(
+export async function pickAround<T extends { unmerged: boolean }>(
   pick: (limit: number) => Promise<T[]>,
-  unmerged: ReadonlySet<string>,
+  unmergedCount: number,
   want: number,
   firstRoom = 100,
 ): Promise<T[]> {
   for (let room = Math.max(1, firstRoom); ; room *= 4) {
-    const limit = want + Math.min(room, unmerged.size);
+    const limit = want + Math.min(room, unmergedCount);
     const rows = await pick(limit);
-    const others = rows.filter((row) => row.trace_id === undefined || !unmerged.has(row.trace_id)).length;
-    if (rows.length < limit || others >= want || room >= unmerged.size) return rows;
+    const others = rows.filter((row) => !row.unmerged).length;
+    if (rows.length < limit || others >= want || room >= unmergedCount) return rows;
   }
 }
 

@@ -29,8 +29,14 @@ export interface RedundantToolCalls {
 const REPEATS_OF_COPIES = `length(arrayFilter((x, i) -> i = 1 OR sorted[i - 1].1 != x.1, arrayReverseSort(copies) AS sorted, arrayEnumerate(sorted)) AS live)
   - length(arrayDistinct(arrayMap(x -> x.3, live)))`;
 
-/** Traces with rows outside the largest part (not merged yet). */
-const UNMERGED = 'unmerged AS (SELECT DISTINCT trace_id FROM spans_trace_tools WHERE project_id = {projectId:String} AND _part != {part:String})';
+/** A trace's hash (migration 0022) as a number: a set of UInt128 is faster to probe than one of FixedString(16). */
+const KEY = 'reinterpretAsUInt128(trace_hash)';
+
+/**
+ * Traces with rows outside the largest part (not merged yet), by hash: they lie in every granule of
+ * the largest part, where matching them by trace_id read that whole column (about 33 bytes a trace).
+ */
+const UNMERGED = `unmerged AS (SELECT ${KEY} FROM spans_trace_tools WHERE project_id = {projectId:String} AND _part != {part:String})`;
 
 /** Rows of the largest part, as if each were a whole trace. */
 const LARGEST = 'project_id = {projectId:String} AND _part = {part:String}';
@@ -38,11 +44,11 @@ const LARGEST = 'project_id = {projectId:String} AND _part = {part:String}';
 /** A row's repeats: from array sizes while it holds one copy per span id, else from its copies. */
 const ROW_REPEATS = `if(copies.size0 = ids.size0, toInt64(ids.size0) - pairs.size0, ${REPEATS_OF_COPIES})`;
 
-/** The traces not merged yet, merged here: trace_id, copies and hull. */
+/** The traces not merged yet, merged here: key (the hash, and as stored), copies and hull. */
 const MERGED_HERE = `
-  SELECT trace_id, groupUniqArrayArray(copies) AS copies, min(min_hour) AS min_hour, max(max_hour) AS max_hour
-  FROM spans_trace_tools WHERE project_id = {projectId:String} AND trace_id IN unmerged
-  GROUP BY trace_id`;
+  SELECT ${KEY} AS key, any(trace_hash) AS hash, groupUniqArrayArray(copies) AS copies, min(min_hour) AS min_hour, max(max_hour) AS max_hour
+  FROM spans_trace_tools WHERE project_id = {projectId:String} AND ${KEY} IN unmerged
+  GROUP BY key`;
 
 export async function redundantToolCalls(ctx: AnalysisContext, range: { from: number; to: number }): Promise<RedundantToolCalls> {
   if (ctx.source === 'raw') return rawRedundant(ctx, range);
@@ -50,22 +56,27 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
   if (!largest) return { count: 0, traces: 0 };
   const params = { projectId: ctx.projectId, part: largest.part, ...timeParams({ fromMs: range.from, toMs: range.to }) };
   // The traces inside the range: every row of the largest part taken as a whole trace, less those of
-  // the traces not merged yet (found by the primary key), plus those traces merged here. Reading
+  // the traces not merged yet (found by hash), plus those traces merged here. Reading
   // trace_id for every row cost more than the rest of the statement. The scan of the largest part
   // reads array sizes only: rows with several copies of a span id are counted apart, then read again
   // for their copies only if there are any (after resent or updated spans).
-  const [row] = await queryAnalysis<{ count: string; traces: string; several: string }>(
+  // The traces not merged yet that a bound cuts come back as hashes (hex) with their hulls.
+  const [row] = await queryAnalysis<{ count: string; traces: string; several: string; cut: [string, number, number][] }>(
     ctx.ch,
     `WITH ${UNMERGED}
-     SELECT sum(sign * repeats) AS count, sum(sign * (repeats > 0)) AS traces, sum(several) AS several
+     SELECT sum(sign * repeats) AS count, sum(sign * (repeats > 0)) AS traces, sum(several) AS several,
+            groupArrayIf((cut_key, hull_from, hull_to), cut_key != '') AS cut
      FROM (
-       SELECT 1 AS sign, if(copies.size0 = ids.size0, toInt64(ids.size0) - pairs.size0, 0) AS repeats, copies.size0 != ids.size0 AS several
+       SELECT 1 AS sign, if(copies.size0 = ids.size0, toInt64(ids.size0) - pairs.size0, 0) AS repeats, copies.size0 != ids.size0 AS several,
+              '' AS cut_key, 0 AS hull_from, 0 AS hull_to
        FROM spans_trace_tools WHERE ${LARGEST} AND ${HULL_INSIDE}
        UNION ALL
-       SELECT -1 AS sign, ${ROW_REPEATS} AS repeats, 0 AS several
-       FROM spans_trace_tools WHERE ${LARGEST} AND ${HULL_INSIDE} AND trace_id IN unmerged
+       SELECT -1 AS sign, ${ROW_REPEATS} AS repeats, 0 AS several, '' AS cut_key, 0 AS hull_from, 0 AS hull_to
+       FROM spans_trace_tools WHERE ${LARGEST} AND ${HULL_INSIDE} AND ${KEY} IN unmerged
        UNION ALL
-       SELECT 1 AS sign, ${REPEATS_OF_COPIES} AS repeats, 0 AS several FROM (${MERGED_HERE}) WHERE ${HULL_INSIDE}
+       SELECT ${HULL_INSIDE} AS sign, if(sign, ${REPEATS_OF_COPIES}, 0) AS repeats, 0 AS several,
+              if(sign, '', hex(hash)) AS cut_key, ${HULL_COLUMNS}
+       FROM (${MERGED_HERE}) WHERE ${HULL_OVERLAPS}
      )`,
     { tag: 'analyses.waste.redundant_tools', params },
   );
@@ -78,17 +89,30 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
       )
     : [];
   // The traces cut by a bound (none when the range holds every hour: the hour indexes skip it all),
-  // counted from raw spans. A row's hours lie within its trace's, so a trace not merged yet is named
-  // by the first branch only if the second names it too (the IN list takes it once).
-  const cut = await queryAnalysis<{ trace_id: string } & Hull>(
+  // counted from raw spans. A row's hours lie within its trace's, so a trace not merged yet is in the
+  // largest part's cut rows only if it is among those above too (the IN list takes it once). Those are
+  // named from their rows outside the largest part, where every one of them has one.
+  const cutHere = await queryAnalysis<{ trace_id: string } & Hull>(
     ctx.ch,
-    `WITH ${UNMERGED}
-     SELECT trace_id, ${HULL_COLUMNS} FROM spans_trace_tools
-     WHERE project_id = {projectId:String} AND _part = {part:String} AND ${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})
-     UNION ALL
-     SELECT trace_id, ${HULL_COLUMNS} FROM (${MERGED_HERE}) WHERE ${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})`,
+    `SELECT trace_id, ${HULL_COLUMNS} FROM spans_trace_tools
+     WHERE project_id = {projectId:String} AND _part = {part:String} AND ${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})`,
     { tag: 'analyses.waste.redundant_tools_cut_traces', params },
   );
+  const cutUnmerged = row?.cut ?? [];
+  const names = cutUnmerged.length
+    ? new Map(
+        (
+          await queryAnalysis<{ key: string; trace_id: string }>(
+            ctx.ch,
+            `SELECT DISTINCT hex(trace_hash) AS key, trace_id FROM spans_trace_tools
+             WHERE project_id = {projectId:String} AND _part != {part:String} AND trace_hash IN (SELECT toFixedString(unhex(arrayJoin({keys:Array(String)})), 16))`,
+            { tag: 'analyses.waste.redundant_tools_cut_names', params: { ...params, keys: cutUnmerged.map(([key]) => key) } },
+          )
+        ).map((named) => [named.key, named.trace_id]),
+      )
+    : new Map<string, string>();
+  const cut = [...cutHere, ...cutUnmerged.map(([key, hull_from, hull_to]) => ({ trace_id: names.get(key)!, hull_from, hull_to }))];
+  if (cut.some((trace) => trace.trace_id === undefined)) throw new Error('waste: a trace outside the largest part of spans_trace_tools has no row there');
   const whole = { count: Number(row?.count ?? 0) + Number(several[0]?.count ?? 0), traces: Number(row?.traces ?? 0) + Number(several[0]?.traces ?? 0) };
   if (!cut.length) return whole;
   const counted = await rawRedundant(ctx, range, cutTraces(range, cut));

@@ -8,9 +8,11 @@
 //   * hull cut by a bound: its live hours (days) are looked up in the key's rollup
 //     (calls_hourly_traces, calls_daily_sessions), for the few keys active across a bound.
 // A key is one row within a part. The largest part is read as it is, except for the keys that also
-// have rows in other parts (newer, not merged yet): those are summed over their rows. When the other
-// parts are large (a busy store between merges) this gives up and the caller counts hashes in the
-// rollup. Every read of the steps table is pinned to the parts listed first, and the count is
+// have rows in other parts (newer, not merged yet): those are summed over their rows, found in the
+// largest part by their hash (migration 0022) in one pass over its hashes. Under ingestion that
+// costs about 100 ms at 7.5M traces however many keys are outside (74,000 in bench/queries/run.ts
+// --unmerged); the hash count it replaces took 450. When the other parts hold more than
+// MAX_UNMERGED_ROWS rows this gives up and the caller counts hashes in the rollup. Every read of the steps table is pinned to the parts listed first, and the count is
 // returned only when those parts are all still active afterwards: one snapshot of that table. (The
 // few cut keys are looked up in the rollup as it is a moment later: a call loaded in between can
 // show there first, as with any two statements read during ingestion.) getMetrics uses it when the
@@ -39,26 +41,28 @@ export async function rangeHoldsAllCalls(ctx: MetricsContext, range: TimeRange):
   return Number(row.first) * 1000 >= range.fromMs && (Number(row.last) + 3600) * 1000 <= range.toMs;
 }
 
-/** A key with one row per key (once merged) in `steps`, and the rollup that says where its live calls are. */
+/**
+ * A key with one row per key (once merged) in `steps`, with its 128-bit SipHash beside it (migration
+ * 0022: the same value as in the rollup), and the rollup that says where its live calls are.
+ */
 export interface KeySpec {
   steps: 'calls_trace_steps' | 'calls_session_steps';
   key: 'trace_id' | 'session_id';
-  rollup: { table: 'calls_hourly_traces' | 'calls_daily_sessions'; hash: 'trace_hash' | 'session_hash'; time: 'hour' | 'day' };
+  hash: 'trace_hash' | 'session_hash';
+  rollup: { table: 'calls_hourly_traces' | 'calls_daily_sessions'; time: 'hour' | 'day' };
 }
 
-export const TRACES: KeySpec = { steps: 'calls_trace_steps', key: 'trace_id', rollup: { table: 'calls_hourly_traces', hash: 'trace_hash', time: 'hour' } };
+export const TRACES: KeySpec = { steps: 'calls_trace_steps', key: 'trace_id', hash: 'trace_hash', rollup: { table: 'calls_hourly_traces', time: 'hour' } };
 /** Sessions: ranges of whole days only (the rollup that settles cut sessions is daily). */
-export const SESSIONS: KeySpec = { steps: 'calls_session_steps', key: 'session_id', rollup: { table: 'calls_daily_sessions', hash: 'session_hash', time: 'day' } };
+export const SESSIONS: KeySpec = { steps: 'calls_session_steps', key: 'session_id', hash: 'session_hash', rollup: { table: 'calls_daily_sessions', time: 'day' } };
 
 /**
  * Beyond this many rows outside the largest part (every project's), countKeys gives up (null) and the
- * caller counts hashes in the rollup. The keys outside it are looked up in the largest part by the
- * primary key; random keys hit most of its granules from a few thousand on. At 7.5M traces
- * (`bench/queries/run.ts --unmerged`, one run): merged, 52 ms against 380 ms for the hash count;
- * 1,500 traces outside, 499 against 675 ms; 7,500 outside, 679 against 494 ms; 75,000 outside, 980
- * against 488 ms. Sessions (2M) alike: 35 / 110, 120 / 138, 166 / 143, 189 / 146 ms.
+ * caller counts hashes in the rollup. The keys outside it are matched against the largest part's
+ * hashes, a pass over 16 bytes per key whatever their number (MAX_UNMERGED_ROWS only bounds the set
+ * they are matched against); see bench/README.md for the figures.
  */
-export const MAX_UNMERGED_ROWS = 2_000;
+export const MAX_UNMERGED_ROWS = 1_000_000;
 
 export async function countKeys(ctx: MetricsContext, spec: KeySpec, range: TimeRange, maxUnmerged = MAX_UNMERGED_ROWS): Promise<number | null> {
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -75,18 +79,20 @@ export async function countKeys(ctx: MetricsContext, spec: KeySpec, range: TimeR
 
 async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange, parts: string[]): Promise<number> {
   const params = { projectId: ctx.projectId, largest: parts[0], parts, ...rangeParams(range) };
-  const { key } = spec;
+  // keys are matched by their hash, as a number (a set of UInt128 is faster to probe than one of FixedString(16))
+  const hash = `reinterpretAsUInt128(${spec.hash})`;
   const steps = `${spec.steps} WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)}`;
   const largest = `${steps} AND _part = {largest:String}`;
-  const unmerged = `(SELECT DISTINCT ${key} FROM ${steps} AND _part != {largest:String})`;
+  const unmerged = `(SELECT DISTINCT ${hash} FROM ${steps} AND _part != {largest:String})`;
   // Over the largest part's hours and live counts: no key is read but the few cut rows' (the
   // conditions are in WHERE, not in countIf, so ClickHouse reads the hours before anything else). The
-  // keys with rows in other parts are summed over all their rows (and their rows in the largest part
-  // taken off again). A cut key comes with its hull, to look up only those hours.
+  // keys with rows in other parts are summed over all their rows, in one pass over the hashes, and
+  // their rows in the largest part taken off again. A cut key comes with its hull, to look up only
+  // those hours.
   const cutOf = (where: string) =>
-    `groupArrayIf(${key}, ${where}), toUInt32(minIf(min_hour, ${where})), toUInt32(maxIf(max_hour, ${where}))`;
+    `groupArrayIf(hex(${spec.hash}), ${where}), toUInt32(minIf(min_hour, ${where})), toUInt32(maxIf(max_hour, ${where}))`;
   const cutting = `${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})`;
-  const [counts] = await queryRows<{ whole: string; cut: Cut; replaced: string; merged: [string, ...Cut] }>(
+  const [counts] = await queryRows<{ whole: string; cut: Cut; merged: [string, string, ...Cut] }>(
     ctx.ch,
     `SELECT
        -- the live keys less those not inside: the minmax indexes on the hours skip every granule of
@@ -95,20 +101,22 @@ async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange
        -- projection by requests (0021) finds those without reading the table (about 100 -> 10 ms).
        (SELECT count() FROM ${largest}) - (SELECT count() FROM ${largest} AND requests <= 0)
          - (SELECT count() FROM ${largest} AND requests > 0 AND NOT (${HULL_INSIDE})) AS whole,
-       (SELECT (${cutOf('1')}) FROM ${largest} AND ${cutting} AND ${key} NOT IN ${unmerged}) AS cut,
-       (SELECT count() FROM ${largest} AND ${key} IN ${unmerged} AND requests > 0 AND ${HULL_INSIDE}) AS replaced,
-       (SELECT (countIf(requests > 0 AND ${HULL_INSIDE}), ${cutOf(cutting)})
-        FROM (SELECT ${key}, sum(requests) AS requests, min(min_hour) AS min_hour, max(max_hour) AS max_hour
-              FROM ${steps} AND ${key} IN ${unmerged} GROUP BY ${key})) AS merged`,
-    { tag: `metrics.key_count.${key}`, params },
+       (SELECT (${cutOf('1')}) FROM ${largest} AND ${cutting} AND ${hash} NOT IN ${unmerged}) AS cut,
+       (SELECT (countIf(requests > 0 AND ${HULL_INSIDE}), sum(replaced), ${cutOf(cutting)})
+        FROM (SELECT any(key_hash) AS ${spec.hash}, sum(live) AS requests, min(lo) AS min_hour, max(hi) AS max_hour, max(counted) AS replaced
+              FROM (SELECT ${hash} AS key, ${spec.hash} AS key_hash, requests AS live, min_hour AS lo, max_hour AS hi,
+                           _part = {largest:String} AND requests > 0 AND ${HULL_INSIDE} AS counted
+                    FROM ${steps} AND ${hash} IN ${unmerged})
+              GROUP BY key)) AS merged`,
+    { tag: `metrics.key_count.${spec.key}`, params },
   );
-  const { whole, replaced } = counts!;
-  const [merged, ...cutMerged] = counts!.merged;
+  const { whole } = counts!;
+  const [merged, replaced, ...cutMerged] = counts!.merged;
   const across = await countCut(ctx, spec, params, [counts!.cut, cutMerged]);
   return Number(whole) - Number(replaced) + Number(merged) + across;
 }
 
-/** Keys, and the first and last hour (epoch seconds) of their hulls. */
+/** Keys' hashes (hex), and the first and last hour (epoch seconds) of their hulls. */
 type Cut = [string[], number | string, number | string];
 
 /**
@@ -121,7 +129,8 @@ async function countCut(ctx: MetricsContext, spec: KeySpec, params: Record<strin
   const keys = found.flatMap(([list]) => list);
   const first = Math.min(...found.map(([, lo]) => Number(lo)));
   const last = Math.max(...found.map(([, , hi]) => Number(hi)));
-  const { table, hash, time } = spec.rollup;
+  const { table, time } = spec.rollup;
+  const { hash } = spec;
   const hull = time === 'day' ? 'toDate(toDateTime({first:UInt32}, \'UTC\'))' : "toDateTime({first:UInt32}, 'UTC')";
   const hullEnd = time === 'day' ? 'toDate(toDateTime({last:UInt32}, \'UTC\'))' : "toDateTime({last:UInt32}, 'UTC')";
   const [row] = await queryRows<{ n: string }>(
@@ -129,7 +138,7 @@ async function countCut(ctx: MetricsContext, spec: KeySpec, params: Record<strin
     `SELECT uniqExactIf(${hash}, requests > 0) AS n FROM ${table} FINAL
      WHERE project_id = {projectId:String} AND ${rangeCondition(time, time === 'day' ? 'date' : 'time')}
        AND ${time} >= ${hull} AND ${time} <= ${hullEnd}
-       AND ${hash} IN (SELECT sipHash128(arrayJoin({cut:Array(String)})))
+       AND ${hash} IN (SELECT toFixedString(unhex(arrayJoin({cut:Array(String)})), 16))
      SETTINGS do_not_merge_across_partitions_select_final = 1`,
     { tag: `metrics.key_count.${spec.key}.cut`, params: { ...params, cut: keys, first, last } },
   );
