@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickAround } from '../src/analyses/waste-loops.ts';
+import { keepRanked, pickAround } from '../src/analyses/waste-loops.ts';
 
 // pickAround's rule over a part held as a sorted list (the statement it drives is covered by the
 // rollup-against-raw tests; this one takes it through the rounds those small stores never need).
@@ -74,5 +74,31 @@ describe('pickAround', () => {
     const picked = await pickAround(pick, 2, 50, 1);
     expect(picked).toEqual(short);
     expect(limits).toEqual([51]);
+  });
+});
+
+describe('keepRanked', () => {
+  const row = (id: string, depth: number, spend: string, unmerged = false) => ({ id, depth: String(depth), spend, unmerged });
+
+  it('keeps the first rows not unmerged up to the wanted one, and the rows tied with it', () => {
+    const rows = [
+      row('a', 9, '3.5'),
+      row('u', 9, '3.0', true),
+      row('b', 8, '2'),
+      row('c', 7, '1.25'),
+      row('d', 7, '1.25'),
+      row('v', 7, '1.25', true),
+      row('e', 7, '1.25'),
+      row('f', 7, '1.2'),
+      row('g', 6, '9'),
+    ];
+    expect(keepRanked(rows, 3).map((r) => r.id)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(keepRanked(rows, 2).map((r) => r.id)).toEqual(['a', 'b']);
+    expect(keepRanked(rows, 6).map((r) => r.id)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(keepRanked(rows, 50).map((r) => r.id)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+  });
+
+  it('keeps nothing of a pick that is all unmerged', () => {
+    expect(keepRanked([row('u', 9, '1', true), row('v', 8, '1', true)], 50)).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@
 //   * traces whose deepest step over all their calls is below the loop depth are no loop in any range.
 // Measured at 10M calls (7.5M traces): 2-4 s as a GROUP BY trace_id over raw calls.
 import { queryRows } from '@margin/clickhouse';
-import { cutTraces, HULL_COLUMNS, HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, partRows, rangeParams as timeParams, traceStepsParts, type CutTraces, type Hull } from '../sql/index.ts';
+import { cutTraces, HULL_COLUMNS, HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, hashAmong, partRows, rangeParams as timeParams, traceStepsParts, type CutTraces, type Hull } from '../sql/index.ts';
 import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 import { Dec, usd } from './money.ts';
@@ -78,8 +78,8 @@ const MAX_UNMERGED_DEEP = 10_000;
 const STEPS = 'calls_trace_steps WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)}';
 /** A trace's hash as a number: a set of UInt128 is faster to probe than one of FixedString(16). */
 const HASH = 'reinterpretAsUInt128(trace_hash)';
-/** The traces with rows outside the largest part ({part}), by hash (migration 0022). */
-const UNMERGED = `SELECT ${HASH} FROM ${STEPS} AND _part != {part:String}`;
+/** The rows of the traces with rows outside the largest part ({part}), by hash (migration 0022). */
+const AMONG = hashAmong('trace_hash', `${STEPS} AND _part != {part:String}`);
 
 /**
  * The traces with rows outside the largest part are summed over all their rows; every other trace is
@@ -120,8 +120,10 @@ async function loopsInParts(ctx: AnalysisContext, params: Record<string, unknown
        WHERE project_id = {projectId:String} AND _part = {part:String} AND ${where} ${order}`,
       { tag: 'analyses.waste.loops_pick', params },
     );
-  type Picked = Omit<LoopRow, 'trace_id'> & Hull & { offset: string; trace_id: string | undefined; unmerged: boolean };
-  const idsAt = async (rows: Omit<Picked, 'trace_id' | 'unmerged'>[]): Promise<Picked[]> => {
+  type Picked = Omit<LoopRow, 'trace_id'> & Hull & { offset: string; unmerged: boolean };
+  const flag = (rows: Omit<Picked, 'unmerged'>[]): Picked[] =>
+    rows.map((row) => ({ ...row, offset: String(row.offset), unmerged: unmerged.offsets.has(String(row.offset)) }));
+  const idsAt = async (rows: Picked[]): Promise<(Picked & { trace_id: string | undefined })[]> => {
     const offsets = rows.map((row) => Number(row.offset));
     const found = offsets.length
       ? await queryRows<{ offset: string; trace_id: string }>(
@@ -131,7 +133,7 @@ async function loopsInParts(ctx: AnalysisContext, params: Record<string, unknown
         )
       : [];
     const traceAt = new Map(found.map((row) => [String(row.offset), row.trace_id]));
-    return rows.map((row) => ({ ...row, offset: String(row.offset), trace_id: traceAt.get(String(row.offset)), unmerged: unmerged.offsets.has(String(row.offset)) }));
+    return rows.map((row) => ({ ...row, trace_id: traceAt.get(row.offset) }));
   };
   // ClickHouse reads the deepest from the projection sorted by requests (migration 0021), where the
   // 2% of traces with enough calls lie together: 45 against 240 ms at 10M calls. Rows of unmerged
@@ -139,13 +141,15 @@ async function loopsInParts(ctx: AnalysisContext, params: Record<string, unknown
   // for them: MAX_LOOPS + 100 rows first, four times as many while fewer than MAX_LOOPS others are
   // there and the part has more (ties at the limit included). With 75,000 unmerged traces, room for
   // all of them at once took 250 ms to pick and 390 ms to read their ids; few are among the deepest.
+  // trace_id is read for the rows that can still be among the loops only: 150 random rows read 150
+  // granules of it (42 ms at 10M calls), 50 rows 17 ms.
   const order = 'ORDER BY arrayMax(mapValues(steps)) DESC, cost_total DESC';
-  const top = await pickAround(async (limit) => idsAt(await pick(INSIDE, `${order} LIMIT ${limit} WITH TIES`)), outside, MAX_LOOPS);
-  const cut = await idsAt(await pick(`${OVERLAPS} AND NOT (${INSIDE})`, ''));
-  const rows = [...top, ...cut];
+  const top = keepRanked(await pickAround(async (limit) => flag(await pick(INSIDE, `${order} LIMIT ${limit} WITH TIES`)), outside, MAX_LOOPS), MAX_LOOPS);
+  const cut = flag(await pick(`${OVERLAPS} AND NOT (${INSIDE})`, '')).filter((row) => !row.unmerged);
+  const rows = await idsAt([...top, ...cut]);
   if (rows.some((row) => row.trace_id === undefined)) return null;
   const edge = new Set(cut.map((row) => row.offset));
-  const merged = rows.filter((row) => !row.unmerged).map((row) => ({ ...row, trace_id: row.trace_id! }));
+  const merged = rows.map((row) => ({ ...row, trace_id: row.trace_id! }));
   const strip = ({ trace_id, step_name, depth, spend }: LoopRow): LoopRow => ({ trace_id, step_name, depth, spend });
   const inside = (row: { inside: boolean | number }) => row.inside === true || row.inside === 1;
   return {
@@ -176,7 +180,8 @@ async function unmergedLoops(ctx: AnalysisContext, params: Record<string, unknow
      FROM (
        SELECT hex(any(trace_hash)) AS hash, groupArrayIf(_part_offset, _part = {part:String}) AS at,
               sum(requests) >= {min_depth:Int64} AND max(max_hour) + 3600 > {from:DateTime64(3, 'UTC')} AND min(min_hour) < {to:DateTime64(3, 'UTC')} AS deep
-       FROM ${STEPS} AND ${HASH} IN (${UNMERGED})
+       FROM calls_trace_steps PREWHERE ${AMONG.prewhere}
+       WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)} AND ${AMONG.where}
        GROUP BY ${HASH}
      )`,
     { tag: 'analyses.waste.loops_unmerged', params },
@@ -230,6 +235,22 @@ export async function pickAround<T extends { unmerged: boolean }>(
     const others = rows.filter((row) => !row.unmerged).length;
     if (rows.length < limit || others >= want || room >= unmergedCount) return rows;
   }
+}
+
+/**
+ * The rows of a pick (in its order: depth, then spend, descending) that are not `unmerged`, up to
+ * the `want`th and the rows tied with it (their order is settled by trace_id later). The rows below
+ * can never be among the first `want` loops.
+ */
+export function keepRanked<T extends { unmerged: boolean; depth: string | number; spend: string | number }>(rows: T[], want: number): T[] {
+  const kept: T[] = [];
+  for (const row of rows) {
+    if (row.unmerged) continue;
+    const last = kept[want - 1];
+    if (last && (String(last.depth) !== String(row.depth) || String(last.spend) !== String(row.spend))) break;
+    kept.push(row);
+  }
+  return kept;
 }
 
 /** Any number of parts: the traces with a row outside the largest part are merged at query time. */

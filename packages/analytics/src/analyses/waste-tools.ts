@@ -9,7 +9,7 @@
 //     traces active at a bound; the hours cover every copy ever loaded, so they are never too narrow).
 // Measured at 10M calls (2M tool spans): about 630 ms as a GROUP BY (trace, tool, input hash) over
 // raw spans, which the raw source still runs (bench/README.md).
-import { cutTraces, HULL_COLUMNS, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeParams as timeParams, type CutTraces, type Hull } from '../sql/index.ts';
+import { cutTraces, hashAmong, HULL_COLUMNS, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeParams as timeParams, type CutTraces, type Hull } from '../sql/index.ts';
 import { SPANS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 
@@ -33,10 +33,11 @@ const REPEATS_OF_COPIES = `length(arrayFilter((x, i) -> i = 1 OR sorted[i - 1].1
 const KEY = 'reinterpretAsUInt128(trace_hash)';
 
 /**
- * Traces with rows outside the largest part (not merged yet), by hash: they lie in every granule of
- * the largest part, where matching them by trace_id read that whole column (about 33 bytes a trace).
+ * The rows of the traces with rows outside the largest part (not merged yet), by hash: they lie in
+ * every granule of the largest part, where matching them by trace_id read that whole column (about
+ * 33 bytes a trace).
  */
-const UNMERGED = `unmerged AS (SELECT ${KEY} FROM spans_trace_tools WHERE project_id = {projectId:String} AND _part != {part:String})`;
+const UNMERGED = hashAmong('trace_hash', 'spans_trace_tools WHERE project_id = {projectId:String} AND _part != {part:String}');
 
 /** Rows of the largest part, as if each were a whole trace. */
 const LARGEST = 'project_id = {projectId:String} AND _part = {part:String}';
@@ -44,10 +45,18 @@ const LARGEST = 'project_id = {projectId:String} AND _part = {part:String}';
 /** A row's repeats: from array sizes while it holds one copy per span id, else from its copies. */
 const ROW_REPEATS = `if(copies.size0 = ids.size0, toInt64(ids.size0) - pairs.size0, ${REPEATS_OF_COPIES})`;
 
-/** The traces not merged yet, merged here: key (the hash, and as stored), copies and hull. */
+/**
+ * The traces not merged yet, merged here: key (the hash, and as stored), copies and hull, and `stale`,
+ * the repeats of their row in the largest part if it lies inside the range (taken as a whole trace
+ * there, so taken off again). One pass over the largest part's hashes finds both.
+ */
 const MERGED_HERE = `
-  SELECT ${KEY} AS key, any(trace_hash) AS hash, groupUniqArrayArray(copies) AS copies, min(min_hour) AS min_hour, max(max_hour) AS max_hour
-  FROM spans_trace_tools WHERE project_id = {projectId:String} AND ${KEY} IN unmerged
+  SELECT key, any(stored) AS hash, groupUniqArrayArray(copies) AS copies, min(lo) AS min_hour, max(hi) AS max_hour, sum(stale_row) AS stale
+  FROM (
+    SELECT ${KEY} AS key, trace_hash AS stored, copies, min_hour AS lo, max_hour AS hi,
+           if(_part = {part:String} AND ${HULL_INSIDE}, ${ROW_REPEATS}, 0) AS stale_row
+    FROM spans_trace_tools PREWHERE ${UNMERGED.prewhere} WHERE project_id = {projectId:String} AND ${UNMERGED.where}
+  )
   GROUP BY key`;
 
 export async function redundantToolCalls(ctx: AnalysisContext, range: { from: number; to: number }): Promise<RedundantToolCalls> {
@@ -56,27 +65,25 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
   if (!largest) return { count: 0, traces: 0 };
   const params = { projectId: ctx.projectId, part: largest.part, ...timeParams({ fromMs: range.from, toMs: range.to }) };
   // The traces inside the range: every row of the largest part taken as a whole trace, less those of
-  // the traces not merged yet (found by hash), plus those traces merged here. Reading
-  // trace_id for every row cost more than the rest of the statement. The scan of the largest part
-  // reads array sizes only: rows with several copies of a span id are counted apart, then read again
-  // for their copies only if there are any (after resent or updated spans).
-  // The traces not merged yet that a bound cuts come back as hashes (hex) with their hulls.
+  // the traces not merged yet, plus those traces merged here (both from MERGED_HERE). The scan of the
+  // largest part reads array sizes only: rows with several copies of a span id are counted apart,
+  // then read again for their copies only if there are any (after resent or updated spans). The
+  // traces not merged yet that a bound cuts come back as hashes (hex) with their hulls.
   const [row] = await queryAnalysis<{ count: string; traces: string; several: string; cut: [string, number, number][] }>(
     ctx.ch,
-    `WITH ${UNMERGED}
-     SELECT sum(sign * repeats) AS count, sum(sign * (repeats > 0)) AS traces, sum(several) AS several,
+    `SELECT sum(repeats) AS count, sum(traces) AS traces, sum(several) AS several,
             groupArrayIf((cut_key, hull_from, hull_to), cut_key != '') AS cut
      FROM (
-       SELECT 1 AS sign, if(copies.size0 = ids.size0, toInt64(ids.size0) - pairs.size0, 0) AS repeats, copies.size0 != ids.size0 AS several,
-              '' AS cut_key, 0 AS hull_from, 0 AS hull_to
-       FROM spans_trace_tools WHERE ${LARGEST} AND ${HULL_INSIDE}
+       SELECT repeats, repeats > 0 AS traces, several, '' AS cut_key, 0 AS hull_from, 0 AS hull_to
+       FROM (
+         SELECT if(copies.size0 = ids.size0, toInt64(ids.size0) - pairs.size0, 0) AS repeats, copies.size0 != ids.size0 AS several
+         FROM spans_trace_tools WHERE ${LARGEST} AND ${HULL_INSIDE}
+       )
        UNION ALL
-       SELECT -1 AS sign, ${ROW_REPEATS} AS repeats, 0 AS several, '' AS cut_key, 0 AS hull_from, 0 AS hull_to
-       FROM spans_trace_tools WHERE ${LARGEST} AND ${HULL_INSIDE} AND ${KEY} IN unmerged
-       UNION ALL
-       SELECT ${HULL_INSIDE} AS sign, if(sign, ${REPEATS_OF_COPIES}, 0) AS repeats, 0 AS several,
-              if(sign, '', hex(hash)) AS cut_key, ${HULL_COLUMNS}
-       FROM (${MERGED_HERE}) WHERE ${HULL_OVERLAPS}
+       SELECT merged - stale AS repeats, toInt64(merged > 0) - (stale > 0) AS traces, 0 AS several,
+              if(inside OR NOT (${HULL_OVERLAPS}), '', hex(hash)) AS cut_key, ${HULL_COLUMNS}
+       FROM (SELECT *, ${HULL_INSIDE} AS inside, if(inside, ${REPEATS_OF_COPIES}, 0) AS merged FROM (${MERGED_HERE}))
+       WHERE ${HULL_OVERLAPS} OR stale != 0
      )`,
     { tag: 'analyses.waste.redundant_tools', params },
   );

@@ -19,7 +19,7 @@
 // range holds all of the project's calls (rangeHoldsAllCalls); a range inside the data is counted
 // faster by hashing the rollup's rows in range.
 import { queryRows } from '@margin/clickhouse';
-import { HULL_INSIDE, HULL_OVERLAPS, partRows, rangeCondition, rangeParams, type TimeRange } from '../sql/index.ts';
+import { hashAmong, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeCondition, rangeParams, type TimeRange } from '../sql/index.ts';
 import type { MetricsContext } from './get-metrics.ts';
 
 /**
@@ -83,7 +83,9 @@ async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange
   const hash = `reinterpretAsUInt128(${spec.hash})`;
   const steps = `${spec.steps} WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)}`;
   const largest = `${steps} AND _part = {largest:String}`;
-  const unmerged = `(SELECT DISTINCT ${hash} FROM ${steps} AND _part != {largest:String})`;
+  const others = `${steps} AND _part != {largest:String}`;
+  const unmerged = `(SELECT DISTINCT ${hash} FROM ${others})`;
+  const among = hashAmong(spec.hash, others);
   // Over the largest part's hours and live counts: no key is read but the few cut rows' (the
   // conditions are in WHERE, not in countIf, so ClickHouse reads the hours before anything else). The
   // keys with rows in other parts are summed over all their rows, in one pass over the hashes, and
@@ -106,7 +108,8 @@ async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange
         FROM (SELECT any(key_hash) AS ${spec.hash}, sum(live) AS requests, min(lo) AS min_hour, max(hi) AS max_hour, max(counted) AS replaced
               FROM (SELECT ${hash} AS key, ${spec.hash} AS key_hash, requests AS live, min_hour AS lo, max_hour AS hi,
                            _part = {largest:String} AND requests > 0 AND ${HULL_INSIDE} AS counted
-                    FROM ${steps} AND ${hash} IN ${unmerged})
+                    FROM ${spec.steps} PREWHERE ${among.prewhere}
+                    WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)} AND ${among.where})
               GROUP BY key)) AS merged`,
     { tag: `metrics.key_count.${spec.key}`, params },
   );

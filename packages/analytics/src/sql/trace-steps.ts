@@ -3,7 +3,7 @@
 // (`requests`, a signed sum) and the hull of every hour a copy of its calls was ever in (`min_hour`,
 // `max_hour`: never narrower than the live calls' hours).
 // Readers take the table's largest part as it is and merge only the traces that also have rows in
-// other parts (trace-count.ts, waste-loops.ts).
+// other parts (key-count.ts, waste-loops.ts, waste-tools.ts), found by their key's hash (0022).
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
 import { toClickHouseTime } from './time-range.ts';
 
@@ -11,6 +11,18 @@ import { toClickHouseTime } from './time-range.ts';
 export const HULL_INSIDE = "min_hour >= {from:DateTime64(3, 'UTC')} AND max_hour + 3600 <= {to:DateTime64(3, 'UTC')}";
 /** A trace with a call hour overlapping [from, to) (hour + 1 h > from). */
 export const HULL_OVERLAPS = "max_hour + 3600 > {from:DateTime64(3, 'UTC')} AND min_hour < {to:DateTime64(3, 'UTC')}";
+
+/**
+ * The rows whose key hash (a FixedString(16) column, migration 0022) is among those of the rows
+ * `FROM ${others}` (a table and its WHERE): the keys outside a table's largest part, whose rows there
+ * lie in every granule. A PREWHERE on the hashes' first 8 bytes, then the WHERE on all 16, which
+ * keeps the count exact: at 7.5M traces with 74,000 outside, 94 against 121 ms for 16 bytes alone,
+ * where both conditions in one WHERE took 150 (bench/queries/run.ts --unmerged).
+ */
+export function hashAmong(hash: string, others: string): { prewhere: string; where: string } {
+  const among = (type: 'UInt64' | 'UInt128') => `reinterpretAs${type}(${hash}) IN (SELECT reinterpretAs${type}(${hash}) FROM ${others})`;
+  return { prewhere: among('UInt64'), where: among('UInt128') };
+}
 
 /** The active parts of a table, largest first, with their rows (every project's). */
 export async function partRows(ch: ClickHouse, table: string): Promise<{ part: string; rows: number }[]> {
