@@ -88,8 +88,28 @@ function dailyBy(id: 'daily_users' | 'daily_sessions', table: string, key: 'user
 export const DAILY_USERS_SOURCE = dailyBy('daily_users', 'calls_daily_users', 'user_id');
 export const DAILY_SESSIONS_SOURCE = dailyBy('daily_sessions', 'calls_daily_sessions', 'session_id');
 
-/** Distinct traces per hour (migration 0008), read with FINAL like the daily rollups' distinct counts. */
-export const HOURLY_TRACES_SOURCE = hourly('hourly_traces', 'calls_hourly_traces FINAL', {});
+/**
+ * Distinct traces per hour (migration 0008). A (hour, trace) row counts when its calls add up to more
+ * than zero, the sum FINAL would take over the rows of that key in several parts. Only a key with a
+ * negative row (the -1 of a resent or changed call, until merged) can have a row above zero and a sum
+ * that is not: those keys are summed here, every other row is read as it is. FINAL merged every key
+ * of the hours that newer parts touch: over the last 30 days at 10M calls with 1% of them not merged
+ * yet (bench/queries/run.ts --unmerged), 245 ms against 161 this way (147 reading the rows as they
+ * are); merged, 151 against 161.
+ */
+export const HOURLY_TRACES_SOURCE: MetricsSource = {
+  ...hourly('hourly_traces', 'calls_hourly_traces', {}),
+  from(projectId, range, filters, prefix) {
+    const rows = tableWhere('calls_hourly_traces', this, projectId, range, filters, prefix);
+    const negative = `(SELECT hour, trace_hash FROM ${rows.sql} AND requests < 0)`;
+    return {
+      sql: `(SELECT hour, trace_hash, requests FROM ${rows.sql} AND (hour, trace_hash) NOT IN ${negative}
+             UNION ALL
+             SELECT hour, trace_hash, sum(requests) AS requests FROM ${rows.sql} AND (hour, trace_hash) IN ${negative} GROUP BY hour, trace_hash)`,
+      params: rows.params,
+    };
+  },
+};
 
 /**
  * Calls per duration and day (migration 0009). Rows are first added up per duration (and day when
