@@ -46,13 +46,16 @@ export function randomValues(): Partial<CallRow> {
 /** Loads 401 calls, then resent, changed and older copies of some of them. */
 export async function loadResentAndChanged(ch: ClickHouse): Promise<void> {
   const first = Array.from({ length: 400 }, (_, i) => call({ id: `id-${i}`, ...randomValues() }));
-  await insertCalls(ch, [...first, call({ id: 'other', project_id: 'p2', ...randomValues() })]);
+  // the only call of its user and session, moved to others below: a daily key whose rows add up to none
+  const mover = call({ id: 'mover', ...randomValues(), user_id: 'user-gone', session_id: 'session-gone' });
+  await insertCalls(ch, [...first, mover, call({ id: 'other', project_id: 'p2', ...randomValues() })]);
   const second = [
     ...first.slice(0, 40), // the same copies again: a replay
     ...first.slice(40, 80).map((c) => call({ ...c, version: 0, ...randomValues(), id: c.id })), // changed, often another hour or day
     ...first.slice(80, 100).map((c) => call({ ...c, version: 0, cost_total: usd(), timestamp: c.timestamp + 3_600_000, id: c.id })), // the next hour
     ...first.slice(100, 120).map((c) => call({ ...c, version: 0, id: c.id })), // newer copy, same values
     ...first.slice(120, 130).map((c) => ({ ...c, version: c.version - 1, cost_total: '99' })), // older copy: ignored
+    call({ ...mover, ...randomValues(), timestamp: mover.timestamp, id: mover.id, version: 0 }),
   ].map((c) => (c.version === 0 ? { ...c, version: Date.now() + int(1000) } : c));
   await insertCalls(ch, second);
   // a third copy of some, and two copies of one id inside one batch
