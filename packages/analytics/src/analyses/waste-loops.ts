@@ -10,7 +10,7 @@
 //   * traces whose deepest step over all their calls is below the loop depth are no loop in any range.
 // Measured at 10M calls (7.5M traces): 2-4 s as a GROUP BY trace_id over raw calls.
 import { queryRows } from '@margin/clickhouse';
-import { cutTraces, HULL_COLUMNS, HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, hashAmong, partRows, rangeParams as timeParams, traceStepsParts, type CutTraces, type Hull } from '../sql/index.ts';
+import { cutTraces, HULL_COLUMNS, HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, hashAmong, partRows, rangeParams as timeParams, type CutTraces, type Hull } from '../sql/index.ts';
 import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 import { Dec, usd } from './money.ts';
@@ -46,10 +46,10 @@ export async function agentLoops(ctx: AnalysisContext, range: { from: number; to
 }
 
 async function rollupLoops(ctx: AnalysisContext, range: { from: number; to: number }, maxUnmerged: number): Promise<LoopRow[]> {
-  const parts = await traceStepsParts(ctx.ch);
+  const parts = await partRows(ctx.ch, 'calls_trace_steps');
   if (!parts.length) return [];
-  const params = { projectId: ctx.projectId, part: parts[0], min_depth: LOOP_MIN_DEPTH, ...timeParams({ fromMs: range.from, toMs: range.to }) };
-  const { whole, edge } = (await largestPartLoops(ctx, params, maxUnmerged)) ?? (await anyPartsLoops(ctx, params));
+  const params = { projectId: ctx.projectId, part: parts[0]!.part, min_depth: LOOP_MIN_DEPTH, ...timeParams({ fromMs: range.from, toMs: range.to }) };
+  const { whole, edge } = (await largestPartLoops(ctx, params, maxUnmerged, parts)) ?? (await anyPartsLoops(ctx, params));
   const counted = edge.length ? await rawLoops(ctx, range, cutTraces(range, edge)) : [];
   return [...whole, ...counted]
     .sort((a, b) => Number(b.depth) - Number(a.depth) || new Dec(b.spend).comparedTo(a.spend) || (a.trace_id < b.trace_id ? -1 : a.trace_id > b.trace_id ? 1 : 0))
@@ -88,17 +88,24 @@ const AMONG = hashAmong('trace_hash', `${STEPS} AND _part != {part:String}`);
  * statement reads the parts listed first; if one of them is gone by the end (merged), the reads are
  * made again from a new list, and after three tries anyPartsLoops answers (null).
  */
-async function largestPartLoops(ctx: AnalysisContext, params: Record<string, unknown>, maxUnmerged: number): Promise<Found | null> {
+async function largestPartLoops(
+  ctx: AnalysisContext,
+  params: Record<string, unknown>,
+  maxUnmerged: number,
+  listed: { part: string; rows: number }[],
+): Promise<Found | null> {
+  let parts = listed;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const parts = await partRows(ctx.ch, 'calls_trace_steps');
     if (!parts.length) return { whole: [], edge: [] };
     const outside = parts.slice(1).reduce((sum, part) => sum + part.rows, 0);
     if (outside > maxUnmerged) return null;
     const pinned = { ...params, part: parts[0]!.part, parts: parts.map((part) => part.part) };
     const found = await loopsInParts(ctx, pinned, outside);
-    const active = new Set((await partRows(ctx.ch, 'calls_trace_steps')).map((row) => row.part));
     if (found === 'too deep') return null;
+    const now = await partRows(ctx.ch, 'calls_trace_steps');
+    const active = new Set(now.map((row) => row.part));
     if (found && parts.every(({ part }) => active.has(part))) return found;
+    parts = now;
   }
   return null;
 }
