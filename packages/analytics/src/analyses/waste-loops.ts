@@ -10,7 +10,7 @@
 //   * traces whose deepest step over all their calls is below the loop depth are no loop in any range.
 // Measured at 10M calls (7.5M traces): 2-4 s as a GROUP BY trace_id over raw calls.
 import { queryRows } from '@margin/clickhouse';
-import { cutTraces, HULL_COLUMNS, HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, hashAmong, partRows, rangeParams as timeParams, type CutTraces, type Hull } from '../sql/index.ts';
+import { cutTraces, HULL_COLUMNS, HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, hashAmong, hashesFromHex, hashNumber, partRows, rangeParams as timeParams, type CutTraces, type Hull } from '../sql/index.ts';
 import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 import { Dec, usd } from './money.ts';
@@ -76,8 +76,7 @@ const MAX_UNMERGED_DEEP = 10_000;
 
 /** Every read of the largest-part path is pinned to the parts listed first ({parts}: one snapshot). */
 const STEPS = 'calls_trace_steps WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)}';
-/** A trace's hash as a number: a set of UInt128 is faster to probe than one of FixedString(16). */
-const HASH = 'reinterpretAsUInt128(trace_hash)';
+const HASH = hashNumber('trace_hash');
 /** The rows of the traces with rows outside the largest part ({part}), by hash (migration 0022). */
 const AMONG = hashAmong('trace_hash', `${STEPS} AND _part != {part:String}`);
 
@@ -209,7 +208,7 @@ async function unmergedLoops(ctx: AnalysisContext, params: Record<string, unknow
          WHERE project_id = {projectId:String} AND _part = {part:String} AND _part_offset IN {offsets:Array(UInt64)}
          UNION ALL
          SELECT ${columns} FROM ${STEPS} AND _part != {part:String}
-           AND trace_hash IN (SELECT toFixedString(unhex(arrayJoin({hashes:Array(String)})), 16))
+           AND trace_hash IN ${hashesFromHex('hashes')}
        )
        GROUP BY trace_id
      )

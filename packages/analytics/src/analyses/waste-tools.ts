@@ -9,7 +9,7 @@
 //     traces active at a bound; the hours cover every copy ever loaded, so they are never too narrow).
 // Measured at 10M calls (2M tool spans): about 630 ms as a GROUP BY (trace, tool, input hash) over
 // raw spans, which the raw source still runs (bench/README.md).
-import { cutTraces, hashAmong, HULL_COLUMNS, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeParams as timeParams, type CutTraces, type Hull } from '../sql/index.ts';
+import { cutTraces, hashAmong, hashesFromHex, hashNumber, HULL_COLUMNS, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeParams as timeParams, type CutTraces, type Hull } from '../sql/index.ts';
 import { SPANS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 
@@ -29,8 +29,7 @@ export interface RedundantToolCalls {
 const REPEATS_OF_COPIES = `length(arrayFilter((x, i) -> i = 1 OR sorted[i - 1].1 != x.1, arrayReverseSort(copies) AS sorted, arrayEnumerate(sorted)) AS live)
   - length(arrayDistinct(arrayMap(x -> x.3, live)))`;
 
-/** A trace's hash (migration 0022) as a number: a set of UInt128 is faster to probe than one of FixedString(16). */
-const KEY = 'reinterpretAsUInt128(trace_hash)';
+const KEY = hashNumber('trace_hash');
 
 /**
  * The rows of the traces with rows outside the largest part (not merged yet), by hash: they lie in
@@ -112,7 +111,7 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
           await queryAnalysis<{ key: string; trace_id: string }>(
             ctx.ch,
             `SELECT DISTINCT hex(trace_hash) AS key, trace_id FROM spans_trace_tools
-             WHERE project_id = {projectId:String} AND _part != {part:String} AND trace_hash IN (SELECT toFixedString(unhex(arrayJoin({keys:Array(String)})), 16))`,
+             WHERE project_id = {projectId:String} AND _part != {part:String} AND trace_hash IN ${hashesFromHex('keys')}`,
             { tag: 'analyses.waste.redundant_tools_cut_names', params: { ...params, keys: cutUnmerged.map(([key]) => key) } },
           )
         ).map((named) => [named.key, named.trace_id]),

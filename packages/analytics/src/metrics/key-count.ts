@@ -12,14 +12,15 @@
 // largest part by their hash (migration 0022) in one pass over its hashes. Under ingestion that
 // costs about 100 ms at 7.5M traces however many keys are outside (74,000 in bench/queries/run.ts
 // --unmerged); the hash count it replaces took 450. When the other parts hold more than
-// MAX_UNMERGED_ROWS rows this gives up and the caller counts hashes in the rollup. Every read of the steps table is pinned to the parts listed first, and the count is
-// returned only when those parts are all still active afterwards: one snapshot of that table. (The
+// MAX_UNMERGED_ROWS rows this gives up and the caller counts hashes in the rollup. Every read of the
+// steps table is pinned to the parts listed first, and the count is returned only when those parts
+// are all still active afterwards: one snapshot of that table. (The
 // few cut keys are looked up in the rollup as it is a moment later: a call loaded in between can
 // show there first, as with any two statements read during ingestion.) getMetrics uses it when the
 // range holds all of the project's calls (rangeHoldsAllCalls); a range inside the data is counted
 // faster by hashing the rollup's rows in range.
 import { queryRows } from '@margin/clickhouse';
-import { hashAmong, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeCondition, rangeParams, type TimeRange } from '../sql/index.ts';
+import { hashAmong, hashesFromHex, hashNumber, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeCondition, rangeParams, type TimeRange } from '../sql/index.ts';
 import type { MetricsContext } from './get-metrics.ts';
 
 /**
@@ -79,8 +80,7 @@ export async function countKeys(ctx: MetricsContext, spec: KeySpec, range: TimeR
 
 async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange, parts: string[]): Promise<number> {
   const params = { projectId: ctx.projectId, largest: parts[0], parts, ...rangeParams(range) };
-  // keys are matched by their hash, as a number (a set of UInt128 is faster to probe than one of FixedString(16))
-  const hash = `reinterpretAsUInt128(${spec.hash})`;
+  const hash = hashNumber(spec.hash);
   const steps = `${spec.steps} WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)}`;
   const largest = `${steps} AND _part = {largest:String}`;
   const others = `${steps} AND _part != {largest:String}`;
@@ -141,7 +141,7 @@ async function countCut(ctx: MetricsContext, spec: KeySpec, params: Record<strin
     `SELECT uniqExactIf(${hash}, requests > 0) AS n FROM ${table} FINAL
      WHERE project_id = {projectId:String} AND ${rangeCondition(time, time === 'day' ? 'date' : 'time')}
        AND ${time} >= ${hull} AND ${time} <= ${hullEnd}
-       AND ${hash} IN (SELECT toFixedString(unhex(arrayJoin({cut:Array(String)})), 16))
+       AND ${hash} IN ${hashesFromHex('cut')}
      SETTINGS do_not_merge_across_partitions_select_final = 1`,
     { tag: `metrics.key_count.${spec.key}.cut`, params: { ...params, cut: keys, first, last } },
   );

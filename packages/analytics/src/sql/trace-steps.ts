@@ -13,6 +13,15 @@ export const HULL_INSIDE = "min_hour >= {from:DateTime64(3, 'UTC')} AND max_hour
 export const HULL_OVERLAPS = "max_hour + 3600 > {from:DateTime64(3, 'UTC')} AND min_hour < {to:DateTime64(3, 'UTC')}";
 
 /**
+ * A key hash column (FixedString(16), migration 0022) as a number: a set of UInt128 is faster to
+ * probe than one of FixedString(16) (95 against 160 ms for 7.5M rows against 74,000 keys).
+ */
+export const hashNumber = (column: string): string => `reinterpretAsUInt128(${column})`;
+
+/** Key hashes sent back as hex in the array parameter `param`, as the FixedString(16) values they were read as. */
+export const hashesFromHex = (param: string): string => `(SELECT toFixedString(unhex(arrayJoin({${param}:Array(String)})), 16))`;
+
+/**
  * The rows whose key hash (a FixedString(16) column, migration 0022) is among those of the rows
  * `FROM ${others}` (a table and its WHERE): the keys outside a table's largest part, whose rows there
  * lie in every granule. A PREWHERE on the hashes' first 8 bytes, then the WHERE on all 16, which
@@ -20,8 +29,8 @@ export const HULL_OVERLAPS = "max_hour + 3600 > {from:DateTime64(3, 'UTC')} AND 
  * where both conditions in one WHERE took 150 (bench/queries/run.ts --unmerged).
  */
 export function hashAmong(hash: string, others: string): { prewhere: string; where: string } {
-  const among = (type: 'UInt64' | 'UInt128') => `reinterpretAs${type}(${hash}) IN (SELECT reinterpretAs${type}(${hash}) FROM ${others})`;
-  return { prewhere: among('UInt64'), where: among('UInt128') };
+  const among = (value: (column: string) => string) => `${value(hash)} IN (SELECT ${value(hash)} FROM ${others})`;
+  return { prewhere: among((column) => `reinterpretAsUInt64(${column})`), where: among(hashNumber) };
 }
 
 /** The active parts of a table, largest first, with their rows (every project's). */
