@@ -1,4 +1,4 @@
-// `npx tsx bench/queries/run.ts [--calls 10000000] [--runs 15] [--warmup 2] [--unmerged 100000 [--unmerged-days 1]] [--days 30]`: builds (or reuses) a
+// `npx tsx bench/queries/run.ts [--calls 10000000] [--runs 15] [--warmup 2] [--unmerged 100000 [--unmerged-days 1]] [--days 30] [--ragged]`: builds (or reuses) a
 // store of N demo calls, times every dashboard and API query (p50/p95), and measures bytes per call
 // on disk per column. Prints a Markdown report and writes it to bench/.data/queries-<N>.md.
 import fs from 'node:fs';
@@ -33,6 +33,9 @@ const { values } = parseArgs({
     'unmerged-batch': { type: 'string', default: '2000' },
     // time over the last N whole days (the dashboard's overview asks for 30) instead of the whole period
     days: { type: 'string' },
+    // bounds as an API client sends them (from 37 minutes past, to 23 minutes before, a whole hour):
+    // rollups then serve the whole hours or days inside and raw calls the ragged edges
+    ragged: { type: 'boolean' },
     // over the last N days of the period (1: steady ingestion; 92: late or backfilled data)
     'unmerged-days': { type: 'string', default: '1' },
   },
@@ -56,13 +59,15 @@ if (unmerged > 0) {
   await ch.close();
   ({ ch, parts: unmergedParts } = await openUnmergedCopy(opened.dir, meta, unmerged, Number(values['unmerged-days']), Number(values['unmerged-batch']), log));
 }
-const from = values.days ? meta.end - Number(values.days) * 86_400_000 : meta.end - Math.round(meta.months * 30.4375) * 86_400_000 - 86_400_000;
+const edges = values.ragged ? { from: 37 * 60_000, to: -23 * 60_000 } : { from: 0, to: 0 };
+const from = (values.days ? meta.end - Number(values.days) * 86_400_000 : meta.end - Math.round(meta.months * 30.4375) * 86_400_000 - 86_400_000) + edges.from;
+const to = meta.end + edges.to;
 const wanted = values.only?.split(',').map((name) => name.trim()).filter(Boolean);
 const selected = (name: string) =>
   !wanted || wanted.some((w) => (w.endsWith('*') ? name.startsWith(w.slice(0, -1)) : name === w));
 const bytesOnly = values['bytes-only'];
-const queries = bytesOnly ? [] : (await benchQueries(ch, BENCH_PROJECT, from, meta.end)).filter((query) => selected(query.name));
-log(`timing ${queries.length} queries: ${warmup} warm-ups + ${runs} runs each, over ${values.days ? `the last ${values.days} days of` : 'all'} ${calls.toLocaleString('en-US')} calls`);
+const queries = bytesOnly ? [] : (await benchQueries(ch, BENCH_PROJECT, from, to)).filter((query) => selected(query.name));
+log(`timing ${queries.length} queries: ${warmup} warm-ups + ${runs} runs each, over ${values.days ? `the last ${values.days} days of` : 'all'} ${calls.toLocaleString('en-US')} calls${values.ragged ? ', ragged bounds' : ''}`);
 
 const timings: { name: string; group: string; runs: number; p50: number; p95: number; max: number; error?: string }[] = [];
 for (const query of queries) {
@@ -89,7 +94,7 @@ for (const query of queries) {
   log(`  ${query.name}: p50 ${percentile(ms, 50).toFixed(0)} ms, p95 ${percentile(ms, 95).toFixed(0)} ms`);
 }
 
-if (wanted || unmergedParts || values.days) {
+if (wanted || unmergedParts || values.days || values.ragged) {
   if (unmergedParts) {
     const left = await unmergedParts();
     log(`after timing: ${left.parts} parts besides the largest of each partition, ${left.rows.toLocaleString('en-US')} rows`);

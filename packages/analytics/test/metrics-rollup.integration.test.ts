@@ -74,6 +74,45 @@ describe('rollups and raw calls give identical answers, with resent and changed 
     }
   }
 
+  // ragged bounds over the other rollups: their whole hours or days inside, raw calls the edges; a
+  // distinct count or percentiles are taken over the union of the parts' rows
+  const raggedDays = [
+    { label: 'ragged both ends', from: at(1, 5, 17) + 1, to: at(3, 17, 42) },
+    ...ragged.filter((range) => range.label !== 'ragged both ends'),
+  ];
+  for (const source of ROLLUP_SOURCES.filter((s) => s.id !== 'hourly')) {
+    for (const range of raggedDays) {
+      const plan = `${source.id}+raw`;
+      // the metrics with a part that reads this rollup and raw edges, and no part of raw calls alone
+      const served = (group?: GroupBy, filters: Filters = {}) =>
+        METRIC_NAMES.filter((metric) => {
+          const { groupParts, totalParts } = planQuery({ ...range, metrics: [metric], group_by: group, filters });
+          const ids = [...groupParts, ...totalParts].map((part) => part.plan.id);
+          return ids.includes(plan) && !ids.includes('raw');
+        });
+      const groups = [undefined, ...GROUP_BYS.filter((group) => groupExpression(group, source) !== undefined)];
+      const filterSets: Filters[] = [{}, ...FILTER_NAMES.filter((name) => source.dimensions[name]).map((name) => ({ [name]: sampleValue(name) }))];
+      for (const group of groups) {
+        for (const filters of filterSets) {
+          if (served(group, filters).length === 0) continue;
+          it(`${plan}, ${range.label}, by ${group ?? 'nothing'}, filters ${JSON.stringify(filters)}`, async () => {
+            const query = { from: range.from, to: range.to, metrics: served(group, filters), group_by: group, filters };
+            expect(buildMetricsSql(ctx(), query).source.split(',')).toContain(plan);
+            const mixed = await getMetrics(ctx(), query);
+            expect(mixed.data.length).toBeGreaterThan(0);
+            expect(mixed).toEqual(await getMetrics(ctx(), query, { source: 'raw' }));
+          });
+        }
+      }
+    }
+  }
+  it('serves every distinct count and percentile of a ragged range from a rollup and raw edges', () => {
+    const query = { from: at(1, 5, 17) + 1, to: at(3, 17, 42), metrics: METRIC_NAMES };
+    const ids = planQuery(query).groupParts.map((part) => part.plan.id);
+    expect(ids).toEqual(expect.arrayContaining(['hourly+raw', 'daily_users+raw', 'daily_sessions+raw', 'hourly_traces+raw', 'daily_latency+raw']));
+    expect(ids).not.toContain('raw');
+  });
+
   // sums from a daily rollup read it unmerged (no collapse): groups whose calls all moved away are skipped
   for (const [group, source] of [['user_id', 'daily_users'], ['session_id', 'daily_sessions']] as const) {
     it(`${source} sums by ${group}, top 3 by spend, without collapsing`, async () => {
@@ -98,7 +137,9 @@ describe('rollups and raw calls give identical answers, with resent and changed 
     ['spend and latency by tag', { from: at(1, 0), to: at(4, 0), metrics: ['spend', 'requests', 'spend_share', 'latency_p99'], group_by: 'tag' }, ['raw', 'hourly_tags']],
     ['every metric at once', { from: at(1, 0), to: at(4, 0), metrics: METRIC_NAMES }, ['daily_users', 'daily_sessions', 'hourly_traces', 'daily_latency', 'hourly']],
     ['every metric by day', { from: at(1, 0), to: at(4, 0), metrics: METRIC_NAMES, group_by: 'day' }, ['daily_users', 'daily_sessions', 'hourly_traces', 'daily_latency', 'hourly']],
-    ['every metric, ragged', { from: at(1, 0, 1), to: at(3, 23, 59), metrics: METRIC_NAMES }, ['raw', 'raw', 'hourly+raw']],
+    // each distinct count and the percentiles from a rollup's whole days or hours and raw edges; the
+    // daily rollups' spend beside their key counts in parts of its own (sums and keys add up differently)
+    ['every metric, ragged', { from: at(1, 0, 1), to: at(3, 23, 59), metrics: METRIC_NAMES }, ['daily_users+raw', 'daily_users+raw', 'daily_sessions+raw', 'daily_sessions+raw', 'hourly_traces+raw', 'daily_latency+raw', 'hourly+raw']],
   ];
   for (const [label, query, sources] of mixes) {
     it(`splits a query no single source answers: ${label}`, async () => {

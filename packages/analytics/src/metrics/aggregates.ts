@@ -97,8 +97,8 @@ export const AGGREGATES = {
 export type AggregateName = keyof typeof AGGREGATES;
 
 /**
- * The aggregates that are plain sums, with the type both sources agree on: a query may add a
- * rollup's whole hours to raw ragged edges only when every aggregate it needs is one of these.
+ * The aggregates that are plain sums, with the type every source agrees on: a rollup's whole hours
+ * (days) and raw ragged edges add up (plan.ts).
  */
 export const SUM_TYPES: Partial<Record<AggregateName, string>> = {
   requests: 'Int64',
@@ -114,7 +114,28 @@ export const SUM_TYPES: Partial<Record<AggregateName, string>> = {
   anatomy_input_tokens: 'Int64',
   anatomy_output_tokens: 'Int64',
   anatomy_user_input_tokens: 'Int64',
+  // served by the daily rollups only: their whole days and raw edges add up as well
+  user_spend: 'Decimal128(12)',
+  session_spend: 'Decimal128(12)',
 };
+
+/**
+ * The distinct counts a plan over several ranges can take (plan.ts, unionKind): per source, the
+ * 128-bit SipHash of a row's key and when the row counts. The count is of the distinct hashes over
+ * every part's rows: a key with a live call in any part counts once (a key with a live call in a
+ * range has a live row in the part that holds that call).
+ */
+export const KEY_ROWS: Partial<Record<AggregateName, Partial<Record<SourceId, { hash: string; live: string }>>>> = {
+  traces: { raw: { hash: `sipHash128(${TRACE_KEY})`, live: '1' }, hourly_traces: { hash: 'trace_hash', live: 'requests > 0' } },
+  users: { raw: { hash: 'sipHash128(user_id)', live: "user_id != ''" }, daily_users: { hash: 'user_hash', live: distinctKey('user_hash') } },
+  sessions: { raw: { hash: 'sipHash128(session_id)', live: "session_id != ''" }, daily_sessions: { hash: 'session_hash', live: distinctKey('session_hash') } },
+};
+
+/** The calls one row stands for: a raw row is a call, a rollup row (read with FINAL where it counts keys) its `requests`. */
+export const rowRequests = (source: SourceId): string => (source === 'raw' ? '1' : 'requests');
+
+/** Percentiles: a plan over several ranges reads every part's (duration_ms, requests) rows. */
+export const LATENCY_AGGREGATES: AggregateName[] = ['latency_p50', 'latency_p95', 'latency_p99'];
 
 export function aggregateSql(name: AggregateName, source: SourceId): string | undefined {
   return (AGGREGATES[name] as Aggregate)[source];

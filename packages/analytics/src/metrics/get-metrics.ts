@@ -4,7 +4,7 @@
 // aggregates (same filters, so a call with two tags is one call).
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
 import { activeFilters, DAY_MS, groupExpression, HOUR_MS, isAligned, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
-import { aggregateSql, SUM_TYPES, TRACE_KEY, type AggregateName } from './aggregates.ts';
+import { aggregateSql, KEY_ROWS, rowRequests, SUM_TYPES, TRACE_KEY, type AggregateName } from './aggregates.ts';
 import { neededAggregates, planParts, type CountedKey, type MetricsPlan, type QueryPart } from './plan.ts';
 import { METRICS, type MetricName } from './registry.ts';
 import { countKeys, rangeHoldsAllCalls, SESSIONS, TRACES, type KeySpec } from './key-count.ts';
@@ -41,23 +41,29 @@ export function toRange(query: Pick<MetricsQuery, 'from' | 'to'>): TimeRange {
   return { fromMs: +query.from, toMs: +query.to };
 }
 
+/** One sub-statement of a metrics query: some aggregates by one plan, under the query's filters and grouping. */
+interface PartQuery {
+  plan: MetricsPlan;
+  exported: AggregateName[];
+  /** `a_` for the groups' aggregates, `t_` for the whole range's totals. */
+  prefix: 'a_' | 't_';
+  filters: Filters;
+  groupBy: GroupBy | undefined;
+  /** Joined by group with other parts: the group keys are cast to one type. */
+  joined: boolean;
+}
+
 /** The aggregate part of the statement: one SELECT over one source, or a sum over a UNION ALL of parts. */
-function aggregateQuery(
-  ctx: MetricsContext,
-  plan: MetricsPlan,
-  exported: AggregateName[],
-  prefix: 'a_' | 't_',
-  filters: Filters,
-  groupBy: GroupBy | undefined,
-  joined = false,
-): SqlFragment {
+function aggregateQuery(ctx: MetricsContext, part: PartQuery): SqlFragment {
+  const { plan, exported, prefix, filters, groupBy, joined } = part;
   const params: Record<string, unknown> = {};
   const union = plan.parts.length > 1;
+  const prefixOf = partPrefix(plan);
   // a grouped union keeps the groups that still hold calls: it needs requests from every branch
   const names = union && groupBy && !exported.includes('requests') ? [...exported, 'requests' as const] : exported;
   const branches = plan.parts.map(({ source, range }, index) => {
     const distinct = names.includes('users') || names.includes('sessions') || names.includes('traces');
-    const from = source.from(ctx.projectId, range, filters, union ? `r${index}_` : '', { groupBy, distinct });
+    const from = source.from(ctx.projectId, range, filters, union ? prefixOf(index) : '', { groupBy, distinct });
     Object.assign(params, from.params);
     const expression = groupBy ? groupExpression(groupBy, source) : undefined;
     // parts joined by group agree on one key type (a LowCardinality column, a formatted date)
@@ -77,11 +83,52 @@ function aggregateQuery(
       : `SELECT ${aggregates.join(', ')} FROM ${from.sql}`;
   });
   if (!union) return { sql: branches[0]!, params };
+  if (plan.kind === 'keys' || plan.kind === 'durations') return unionOfRows(ctx, part);
   const sums = names.filter((name) => name !== 'requests' || exported.includes(name)).map((name) => `sum(b_${name}) AS ${prefix}${name}`).join(', ');
   const sql = groupBy
     ? `SELECT group_key, ${sums} FROM (${branches.join(' UNION ALL ')}) GROUP BY group_key HAVING sum(b_requests) > 0`
     : `SELECT ${sums} FROM (${branches.join(' UNION ALL ')})`;
   return { sql, params };
+}
+
+/**
+ * Names the range parameters of a plan's parts by the grain of its rollup: plans of one grain cut the
+ * same edges (one value per name), plans of another have their own names in the same statement.
+ */
+function partPrefix(plan: MetricsPlan): (index: number) => string {
+  const grain = plan.parts.find((part) => part.source.id !== 'raw')?.source.time.grain ?? 'call';
+  return (index) => `${grain}${index}_`;
+}
+
+/**
+ * A distinct count or percentiles over several parts (a rollup's whole hours or days, raw edges):
+ * each part lists its rows (a key's hash, or a duration and its calls) and the aggregate is taken
+ * over all of them, as over one source's rows. A group is kept while any part has calls in it.
+ */
+function unionOfRows(ctx: MetricsContext, { plan, exported, prefix, filters, groupBy, joined }: PartQuery): SqlFragment {
+  const params: Record<string, unknown> = {};
+  const keyed = plan.kind === 'keys' ? exported[0]! : undefined;
+  const branches = plan.parts.map(({ source, range }, index) => {
+    const from = source.from(ctx.projectId, range, filters, partPrefix(plan)(index), { groupBy, distinct: keyed !== undefined });
+    Object.assign(params, from.params);
+    const expression = groupBy ? groupExpression(groupBy, source) : undefined;
+    const group = expression ? `${joined ? `CAST(${expression} AS String)` : expression} AS group_key, ` : '';
+    if (keyed) {
+      const key = KEY_ROWS[keyed]?.[source.id];
+      if (!key) throw new Error(`metrics: ${source.id} cannot list the keys of ${keyed}`);
+      return `SELECT ${group}${key.hash} AS key_hash, ${key.live} AS counts, toInt64(${rowRequests(source.id)}) AS requests FROM ${from.sql}`;
+    }
+    const requests = aggregateSql('requests', source.id)!;
+    return `SELECT ${group}toUInt32(duration_ms) AS duration_ms, toInt64(${requests}) AS requests FROM ${from.sql} GROUP BY ${groupBy ? 'group_key, ' : ''}duration_ms`;
+  });
+  const union = branches.join(' UNION ALL ');
+  const keys = groupBy ? 'group_key, ' : '';
+  const having = groupBy ? ' GROUP BY group_key HAVING sum(requests) > 0' : '';
+  if (keyed) return { sql: `SELECT ${keys}uniqExactIf(reinterpretAsUInt128(key_hash), counts) AS ${prefix}${keyed} FROM (${union})${having}`, params };
+  // the latency rollup's percentile arithmetic, over one row per duration (and group)
+  const durations = `SELECT ${keys}duration_ms, sum(requests) AS requests FROM (${union}) GROUP BY ${keys}duration_ms`;
+  const levels = exported.map((name) => `${aggregateSql(name, 'daily_latency')} AS ${prefix}${name}`).join(', ');
+  return { sql: `SELECT ${keys}${levels} FROM (${durations})${having}`, params };
 }
 
 /** Distinct traces with nothing but sums beside them: they can be counted as groups (tracesByGroup). */
@@ -132,8 +179,10 @@ export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, option
   const { groupParts, totalParts } = planQuery(query, options);
   const params: Record<string, unknown> = {};
   const grouped = query.group_by !== undefined;
-  const inner = groupParts.map((part) => aggregateQuery(ctx, part.plan, part.aggregates, 'a_', filters, query.group_by, groupParts.length > 1));
-  const totals = totalParts.map((part) => aggregateQuery(ctx, part.plan, part.aggregates, 't_', filters, undefined));
+  const inner = groupParts.map((part) =>
+    aggregateQuery(ctx, { plan: part.plan, exported: part.aggregates, prefix: 'a_', filters, groupBy: query.group_by, joined: groupParts.length > 1 }),
+  );
+  const totals = totalParts.map((part) => aggregateQuery(ctx, { plan: part.plan, exported: part.aggregates, prefix: 't_', filters, groupBy: undefined, joined: false }));
   let from = joinParts(inner, 'g', grouped, params);
   if (totals.length > 0) from += ` CROSS JOIN ${joinParts(totals, 't', false, params)}`;
 

@@ -1,14 +1,15 @@
 // The rollup-or-raw rule. A set of aggregates reads a rollup when the rollup answers every one of
 // them, every filter and the group_by, and when from and to fall on the rollup's grain (whole UTC
-// hours or days). When calls_hourly could answer but the bounds are ragged, it serves the whole
-// hours inside and raw calls the ragged edges, added together (every hourly aggregate is a sum).
+// hours or days). When the bounds are ragged, a rollup serves the whole hours (days) inside and raw
+// calls the ragged edges: sums are added up, and a distinct count or a percentile is taken over the
+// union of the parts' keys or durations, the same rows it reads from one source (unionKind).
 // A query whose aggregates no single source answers is split (planParts): each aggregate reads its
 // own best source, e.g. sums from calls_hourly, users from the daily users rollup, traces from the
 // hourly traces rollup, percentiles from the latency rollup, and one statement joins the parts.
 // What no rollup answers reads the deduplicated raw calls (percentiles or traces under a filter,
 // a tag filter, distinct users or sessions grouped by something other than the key or the day).
-import { activeFilters, groupExpression, HOUR_MS, isAligned, type Filters, type GroupBy, type TimeRange } from '../sql/index.ts';
-import { aggregateSql, SUM_TYPES, type AggregateName } from './aggregates.ts';
+import { activeFilters, groupExpression, isAligned, type Filters, type GroupBy, type TimeRange } from '../sql/index.ts';
+import { aggregateSql, KEY_ROWS, LATENCY_AGGREGATES, SUM_TYPES, type AggregateName } from './aggregates.ts';
 import { METRICS, type MetricName } from './registry.ts';
 import { HOURLY_SOURCE, RAW_SOURCE, ROLLUP_SOURCES, SESSION_COUNT_SOURCE, TRACE_COUNT_SOURCE, type MetricsSource } from './sources.ts';
 
@@ -56,29 +57,58 @@ export function canServe(source: MetricsSource, input: MetricsPlanInput): boolea
   return canServeAggregates(source, { ...input, aggregates: [...group, ...totals] });
 }
 
+export type UnionKind = 'sum' | 'keys' | 'durations';
+
 export interface MetricsPlan {
-  /** `raw`, a rollup's id, or `hourly+raw` (whole hours from the rollup, ragged edges raw). */
+  /** `raw`, a rollup's id, or `<rollup>+raw` (whole hours or days from the rollup, ragged edges raw). */
   id: string;
   /** Disjoint ranges that cover the query's range, each read from one source. */
   parts: { source: MetricsSource; range: TimeRange }[];
+  /** How several parts are put together (unionKind); one part needs none. */
+  kind?: UnionKind;
 }
 
-/** Where a set of aggregates reads: the first rollup that serves it whole, else whole hours + raw edges, else raw. */
+/** Where a set of aggregates reads: the first rollup that serves it whole, else a rollup's whole hours (days) + raw edges, else raw. */
 export function planAggregates(input: AggregatesPlanInput, prefer: 'auto' | 'raw' = 'auto'): MetricsPlan {
   const raw: MetricsPlan = { id: 'raw', parts: [{ source: RAW_SOURCE, range: input.range }] };
   if (prefer === 'raw') return raw;
   const whole = ROLLUP_SOURCES.find((source) => canServeAggregates(source, input));
   if (whole) return { id: whole.id, parts: [{ source: whole, range: input.range }] };
 
+  // Ragged bounds: the first rollup that serves the whole hours (days) inside, raw calls the edges,
+  // when the parts can be put together: sums add up, a distinct count counts the union of the parts'
+  // keys, percentiles read the union of their durations (unionKind).
+  const kind = unionKind(input.aggregates);
+  if (!kind) return raw;
+  const inside = (grainMs: number): TimeRange => ({
+    fromMs: Math.ceil(input.range.fromMs / grainMs) * grainMs,
+    toMs: Math.floor(input.range.toMs / grainMs) * grainMs,
+  });
+  const candidates = kind === 'sum' ? [HOURLY_SOURCE, ...ROLLUP_SOURCES.filter((source) => source !== HOURLY_SOURCE)] : ROLLUP_SOURCES;
+  const inner = candidates.find((source) => {
+    const range = inside(source.grainMs);
+    return range.fromMs < range.toMs && canServeAggregates(source, { ...input, range });
+  });
+  if (!inner) return raw;
   const { fromMs, toMs } = input.range;
-  const hours = { fromMs: Math.ceil(fromMs / HOUR_MS) * HOUR_MS, toMs: Math.floor(toMs / HOUR_MS) * HOUR_MS };
-  const sums = input.aggregates.every((aggregate) => SUM_TYPES[aggregate] !== undefined);
-  if (hours.fromMs >= hours.toMs || !sums || !canServeAggregates(HOURLY_SOURCE, { ...input, range: hours })) return raw;
+  const range = inside(inner.grainMs);
   const parts: MetricsPlan['parts'] = [];
-  if (fromMs < hours.fromMs) parts.push({ source: RAW_SOURCE, range: { fromMs, toMs: hours.fromMs } });
-  parts.push({ source: HOURLY_SOURCE, range: hours });
-  if (hours.toMs < toMs) parts.push({ source: RAW_SOURCE, range: { fromMs: hours.toMs, toMs } });
-  return { id: 'hourly+raw', parts };
+  if (fromMs < range.fromMs) parts.push({ source: RAW_SOURCE, range: { fromMs, toMs: range.fromMs } });
+  parts.push({ source: inner, range });
+  if (range.toMs < toMs) parts.push({ source: RAW_SOURCE, range: { fromMs: range.toMs, toMs } });
+  return { id: `${inner.id}+raw`, parts, kind };
+}
+
+/**
+ * How the parts of a plan over several ranges are put together, or undefined when they cannot be:
+ * `sum` adds up each part's sums; `keys` counts the distinct keys of every part's rows (one distinct
+ * count: traces, users or sessions); `durations` takes the percentiles of every part's durations.
+ */
+export function unionKind(aggregates: AggregateName[]): UnionKind | undefined {
+  if (aggregates.every((aggregate) => SUM_TYPES[aggregate] !== undefined)) return 'sum';
+  if (aggregates.length === 1 && KEY_ROWS[aggregates[0]!]) return 'keys';
+  if (aggregates.every((aggregate) => LATENCY_AGGREGATES.includes(aggregate))) return 'durations';
+  return undefined;
 }
 
 /** Where the aggregates of a set of metrics read, as one plan (the metrics' group and total aggregates together). */
@@ -116,7 +146,8 @@ export function planParts(input: AggregatesPlanInput, prefer: 'auto' | 'raw' = '
   const parts: (QueryPart & { key: string })[] = [];
   const add = (aggregate: AggregateName, plan: MetricsPlan) => {
     // raw traces apart from other raw aggregates; a raw sum joins whichever raw part there is
-    const key = plan.id === 'raw' && aggregate === 'traces' ? 'raw:traces' : plan.id;
+    // (parts of one rollup and raw edges that combine differently are different parts)
+    const key = plan.id === 'raw' && aggregate === 'traces' ? 'raw:traces' : plan.kind ? `${plan.id}:${plan.kind}` : plan.id;
     const part =
       parts.find((p) => p.key === key) ??
       (plan.id === 'raw' && SUM_TYPES[aggregate] !== undefined ? parts.find((p) => p.key === 'raw:traces') : undefined);
