@@ -3,10 +3,11 @@
 // per part of the plan joined by group, and for shares a cross join with the whole range's
 // aggregates (same filters, so a call with two tags is one call).
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
-import { activeFilters, DAY_MS, groupExpression, HOUR_MS, isAligned, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
+import { activeFilters, DAY_MS, groupExpression, hashNumber, HOUR_MS, isAligned, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
 import { aggregateSql, KEY_ROWS, rowRequests, SUM_TYPES, TRACE_KEY, type AggregateName } from './aggregates.ts';
 import { neededAggregates, planParts, type CountedKey, type MetricsPlan, type QueryPart } from './plan.ts';
 import { METRICS, type MetricName } from './registry.ts';
+import type { MetricsSource } from './sources.ts';
 import { countKeys, rangeHoldsAllCalls, SESSIONS, TRACES, type KeySpec } from './key-count.ts';
 
 export interface MetricsContext {
@@ -56,6 +57,7 @@ interface PartQuery {
 /** The aggregate part of the statement: one SELECT over one source, or a sum over a UNION ALL of parts. */
 function aggregateQuery(ctx: MetricsContext, part: PartQuery): SqlFragment {
   const { plan, exported, prefix, filters, groupBy, joined } = part;
+  if (plan.kind === 'keys' || plan.kind === 'durations') return unionOfRows(ctx, part);
   const params: Record<string, unknown> = {};
   const union = plan.parts.length > 1;
   const prefixOf = partPrefix(plan);
@@ -65,10 +67,7 @@ function aggregateQuery(ctx: MetricsContext, part: PartQuery): SqlFragment {
     const distinct = names.includes('users') || names.includes('sessions') || names.includes('traces');
     const from = source.from(ctx.projectId, range, filters, union ? prefixOf(index) : '', { groupBy, distinct });
     Object.assign(params, from.params);
-    const expression = groupBy ? groupExpression(groupBy, source) : undefined;
-    // parts joined by group agree on one key type (a LowCardinality column, a formatted date)
-    const group = expression && joined ? `CAST(${expression} AS String)` : expression;
-    if (groupBy && !group) throw new Error(`metrics: ${source.id} cannot group by ${groupBy}`);
+    const group = groupKey(source, groupBy, joined);
     const aggregates = names.map((name) => {
       const sql = aggregateSql(name, source.id);
       if (!sql) throw new Error(`metrics: ${source.id} cannot answer ${name}`);
@@ -83,12 +82,19 @@ function aggregateQuery(ctx: MetricsContext, part: PartQuery): SqlFragment {
       : `SELECT ${aggregates.join(', ')} FROM ${from.sql}`;
   });
   if (!union) return { sql: branches[0]!, params };
-  if (plan.kind === 'keys' || plan.kind === 'durations') return unionOfRows(ctx, part);
   const sums = names.filter((name) => name !== 'requests' || exported.includes(name)).map((name) => `sum(b_${name}) AS ${prefix}${name}`).join(', ');
   const sql = groupBy
     ? `SELECT group_key, ${sums} FROM (${branches.join(' UNION ALL ')}) GROUP BY group_key HAVING sum(b_requests) > 0`
     : `SELECT ${sums} FROM (${branches.join(' UNION ALL ')})`;
   return { sql, params };
+}
+
+/** A source's group key expression; parts joined by group agree on one key type (a LowCardinality column, a formatted date). */
+function groupKey(source: MetricsSource, groupBy: GroupBy | undefined, joined: boolean): string | undefined {
+  if (!groupBy) return undefined;
+  const expression = groupExpression(groupBy, source);
+  if (!expression) throw new Error(`metrics: ${source.id} cannot group by ${groupBy}`);
+  return joined ? `CAST(${expression} AS String)` : expression;
 }
 
 /**
@@ -108,11 +114,12 @@ function partPrefix(plan: MetricsPlan): (index: number) => string {
 function unionOfRows(ctx: MetricsContext, { plan, exported, prefix, filters, groupBy, joined }: PartQuery): SqlFragment {
   const params: Record<string, unknown> = {};
   const keyed = plan.kind === 'keys' ? exported[0]! : undefined;
+  const prefixOf = partPrefix(plan);
   const branches = plan.parts.map(({ source, range }, index) => {
-    const from = source.from(ctx.projectId, range, filters, partPrefix(plan)(index), { groupBy, distinct: keyed !== undefined });
+    const from = source.from(ctx.projectId, range, filters, prefixOf(index), { groupBy, distinct: keyed !== undefined });
     Object.assign(params, from.params);
-    const expression = groupBy ? groupExpression(groupBy, source) : undefined;
-    const group = expression ? `${joined ? `CAST(${expression} AS String)` : expression} AS group_key, ` : '';
+    const expression = groupKey(source, groupBy, joined);
+    const group = expression ? `${expression} AS group_key, ` : '';
     if (keyed) {
       const key = KEY_ROWS[keyed]?.[source.id];
       if (!key) throw new Error(`metrics: ${source.id} cannot list the keys of ${keyed}`);
@@ -124,7 +131,7 @@ function unionOfRows(ctx: MetricsContext, { plan, exported, prefix, filters, gro
   const union = branches.join(' UNION ALL ');
   const keys = groupBy ? 'group_key, ' : '';
   const having = groupBy ? ' GROUP BY group_key HAVING sum(requests) > 0' : '';
-  if (keyed) return { sql: `SELECT ${keys}uniqExactIf(reinterpretAsUInt128(key_hash), counts) AS ${prefix}${keyed} FROM (${union})${having}`, params };
+  if (keyed) return { sql: `SELECT ${keys}uniqExactIf(${hashNumber('key_hash')}, counts) AS ${prefix}${keyed} FROM (${union})${having}`, params };
   // the latency rollup's percentile arithmetic, over one row per duration (and group)
   const durations = `SELECT ${keys}duration_ms, sum(requests) AS requests FROM (${union}) GROUP BY ${keys}duration_ms`;
   const levels = exported.map((name) => `${aggregateSql(name, 'daily_latency')} AS ${prefix}${name}`).join(', ');

@@ -11,7 +11,7 @@
 import { activeFilters, groupExpression, isAligned, type Filters, type GroupBy, type TimeRange } from '../sql/index.ts';
 import { aggregateSql, KEY_ROWS, LATENCY_AGGREGATES, SUM_TYPES, type AggregateName } from './aggregates.ts';
 import { METRICS, type MetricName } from './registry.ts';
-import { HOURLY_SOURCE, RAW_SOURCE, ROLLUP_SOURCES, SESSION_COUNT_SOURCE, TRACE_COUNT_SOURCE, type MetricsSource } from './sources.ts';
+import { RAW_SOURCE, ROLLUP_SOURCES, SESSION_COUNT_SOURCE, TRACE_COUNT_SOURCE, type MetricsSource } from './sources.ts';
 
 export interface MetricsPlanInput {
   range: TimeRange;
@@ -84,8 +84,8 @@ export function planAggregates(input: AggregatesPlanInput, prefer: 'auto' | 'raw
     fromMs: Math.ceil(input.range.fromMs / grainMs) * grainMs,
     toMs: Math.floor(input.range.toMs / grainMs) * grainMs,
   });
-  const candidates = kind === 'sum' ? [HOURLY_SOURCE, ...ROLLUP_SOURCES.filter((source) => source !== HOURLY_SOURCE)] : ROLLUP_SOURCES;
-  const inner = candidates.find((source) => {
+  // (in ROLLUP_SOURCES' order: calls_hourly first, so sums keep reading it where it serves)
+  const inner = ROLLUP_SOURCES.find((source) => {
     const range = inside(source.grainMs);
     return range.fromMs < range.toMs && canServeAggregates(source, { ...input, range });
   });
