@@ -3,7 +3,7 @@ import { command, queryRows, readMigrations, type ClickHouse } from '@margin/cli
 import { buildMetricsSql, getMetrics, type MetricName } from '../src/metrics/index.ts';
 import { countableKeys } from '../src/metrics/get-metrics.ts';
 import { countKeys, rangeHoldsAllCalls, SESSIONS, TRACES, type KeySpec } from '../src/metrics/key-count.ts';
-import { DAY_MS, HOUR_MS } from '../src/sql/index.ts';
+import { HOUR_MS } from '../src/sql/index.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
 import { int, loadResentAndChanged, randomValues } from './metrics-rollup-data.ts';
 
@@ -20,12 +20,17 @@ const RANGES: [string, number, number][] = [
   ['before any call', at(0, 0), at(1, 0)],
   ['two months', at(1, 0), at(61, 0)],
   ['two months from the middle', at(2, 7), at(62, 0)],
+  // ragged: counted over whole hours (days), less the keys whose live calls are all in the widening
+  ['ragged both ends', at(1, 5, 17) + 1, at(2, 17, 42)],
+  ['ragged start, to the end', at(1, 0, 1), at(5, 0)],
+  ['ragged, all but the last minutes', at(0, 23, 30), at(3, 23, 55)],
+  ['ragged, inside one hour', at(2, 13, 10), at(2, 13, 50)],
+  ['ragged, across one hour', at(2, 13, 10), at(2, 14, 50)],
 ];
 
-const KEYS: [KeySpec, 'traces' | 'sessions', MetricName[], number][] = [
-  [TRACES, 'traces', ['traces', 'requests_per_trace', 'cost_per_trace'], HOUR_MS],
-  // sessions: whole days only (the rollup that settles cut sessions is daily)
-  [SESSIONS, 'sessions', ['sessions', 'cost_per_session', 'traces'], DAY_MS],
+const KEYS: [KeySpec, 'traces' | 'sessions', MetricName[]][] = [
+  [TRACES, 'traces', ['traces', 'requests_per_trace', 'cost_per_trace']],
+  [SESSIONS, 'sessions', ['sessions', 'cost_per_session', 'traces']],
 ];
 
 describe('countKeys', () => {
@@ -37,8 +42,8 @@ describe('countKeys', () => {
     Number((await queryRows<{ n: string }>(ch, 'SELECT count() AS n FROM system.parts WHERE table = {t:String} AND active', { tag: 'test', params: { t: table } }))[0]!.n);
 
   async function expectExact(label: string) {
-    for (const [spec, metric, metrics, grain] of KEYS) {
-      for (const [name, from, to] of RANGES.filter(([, from, to]) => from % grain === 0 && to % grain === 0)) {
+    for (const [spec, metric, metrics] of KEYS) {
+      for (const [name, from, to] of RANGES) {
         const expected = await raw(metric, from, to);
         expect(await countKeys(ctx(), spec, { fromMs: from, toMs: to }), `${label}: ${metric}, ${name}`).toBe(expected);
         // and getMetrics takes it (every metric beside it from its own source)
@@ -51,6 +56,13 @@ describe('countKeys', () => {
   beforeAll(async () => {
     ch = await freshClickHouse('metrics-key-count');
     await loadResentAndChanged(ch);
+    // A trace and a session with a call in the widening of "ragged start, to the end" (00:00-00:01
+    // of day 1) and the other in its whole hours (days) only: they count, though the range's ragged
+    // edge holds none of their calls.
+    await insertCalls(ch, [
+      call({ id: 'widened-1', trace_id: 'tw', session_id: 'sw', timestamp: at(1, 0) + 30_000 }),
+      call({ id: 'widened-2', trace_id: 'tw', session_id: 'sw', timestamp: at(3, 4) }),
+    ]);
   });
   afterAll(async () => {
     await ch.close();
@@ -65,10 +77,9 @@ describe('countKeys', () => {
     expect(sources({})).not.toEqual(expect.arrayContaining(['trace_count']));
     expect(sources({ counts: { traces: 3, sessions: 2 } }, { group_by: 'day' })).not.toEqual(expect.arrayContaining(['trace_count']));
     expect(sources({ counts: { traces: 3, sessions: 2 } }, { group_by: 'day' })).not.toEqual(expect.arrayContaining(['session_count']));
-    // counted for unfiltered ranges of whole hours (traces) or days (sessions), not of raw calls
+    // counted for unfiltered ranges, ragged ones too (over whole hours or days), not of raw calls
     expect(countableKeys(query)).toEqual(['traces', 'sessions']);
-    expect(countableKeys({ ...query, from: at(1, 5) })).toEqual(['traces']);
-    expect(countableKeys({ ...query, from: at(1, 0) + 60_000 })).toEqual([]);
+    expect(countableKeys({ ...query, from: at(1, 0) + 60_000 })).toEqual(['traces', 'sessions']);
     expect(countableKeys({ ...query, filters: { model: 'gpt-4o' } })).toEqual([]);
     expect(countableKeys(query, { source: 'raw' })).toEqual([]);
   });

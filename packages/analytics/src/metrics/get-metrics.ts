@@ -3,12 +3,12 @@
 // per part of the plan joined by group, and for shares a cross join with the whole range's
 // aggregates (same filters, so a call with two tags is one call).
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
-import { activeFilters, DAY_MS, groupExpression, hashNumber, HOUR_MS, isAligned, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
+import { activeFilters, groupExpression, hashNumber, HOUR_MS, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
 import { aggregateSql, KEY_ROWS, rowRequests, SUM_TYPES, TRACE_KEY, type AggregateName } from './aggregates.ts';
 import { neededAggregates, planParts, type CountedKey, type MetricsPlan, type QueryPart } from './plan.ts';
 import { METRICS, type MetricName } from './registry.ts';
 import type { MetricsSource } from './sources.ts';
-import { countKeys, rangeHoldsAllCalls, SESSIONS, TRACES, type KeySpec } from './key-count.ts';
+import { countKeys, rangeHoldsAllCalls, SESSIONS, TRACES, widen, type KeySpec } from './key-count.ts';
 
 export interface MetricsContext {
   ch: ClickHouse;
@@ -230,18 +230,14 @@ function convert(name: MetricName, value: unknown): MetricValue {
 }
 
 /**
- * The distinct counts countKeys may answer for the query: traces over whole hours and sessions over
- * whole days, of the whole range, unfiltered, not asked of raw calls (getMetrics then takes them when
- * the range holds all of the project's calls: rangeHoldsAllCalls).
+ * The distinct counts countKeys may answer for the query: traces and sessions of the whole range,
+ * unfiltered, not asked of raw calls (getMetrics then takes them when the range, widened to whole
+ * hours, holds all of the project's calls: rangeHoldsAllCalls).
  */
 export function countableKeys(query: MetricsQuery, options: MetricsOptions = {}): CountedKey[] {
   if (options.source === 'raw' || options.counts !== undefined || query.group_by || activeFilters(query.filters ?? {}).length > 0) return [];
   const needs = neededAggregates([...query.metrics, ...(query.order_by ? [query.order_by] : [])]).group;
-  const range = toRange(query);
-  return [
-    ...(needs.includes('traces') && isAligned(range, HOUR_MS) ? (['traces'] as const) : []),
-    ...(needs.includes('sessions') && isAligned(range, DAY_MS) ? (['sessions'] as const) : []),
-  ];
+  return [...(needs.includes('traces') ? (['traces'] as const) : []), ...(needs.includes('sessions') ? (['sessions'] as const) : [])];
 }
 
 const KEY_SPECS: Record<CountedKey, KeySpec> = { traces: TRACES, sessions: SESSIONS };
@@ -250,7 +246,8 @@ const KEY_SPECS: Record<CountedKey, KeySpec> = { traces: TRACES, sessions: SESSI
 async function keyCounts(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions): Promise<Partial<Record<CountedKey, number>>> {
   const keys = countableKeys(query, options);
   const range = toRange(query);
-  if (keys.length === 0 || !(await rangeHoldsAllCalls(ctx, range))) return {};
+  // a ragged range is counted over its whole hours (days) and corrected by its edges (countKeys)
+  if (keys.length === 0 || !(await rangeHoldsAllCalls(ctx, widen(range, HOUR_MS)))) return {};
   const counts: Partial<Record<CountedKey, number>> = {};
   for (const key of keys) {
     const count = await countKeys(ctx, KEY_SPECS[key], range);

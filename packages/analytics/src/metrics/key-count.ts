@@ -1,5 +1,4 @@
-// Distinct traces or sessions of one project over whole hours (sessions: whole days), unfiltered,
-// without a hash set of every key (at 10M calls, uniqExact over the 7.5M trace hashes of
+// Distinct traces or sessions of one project over a range, unfiltered, without a hash set of every key (at 10M calls, uniqExact over the 7.5M trace hashes of
 // calls_hourly_traces takes 300-500 ms, over the 2M session hashes of calls_daily_sessions 100 ms).
 // It reads the key's steps table (sql/trace-steps.ts: calls_trace_steps, calls_session_steps): a key
 // counts in [from, to) when it has a live call there, and by its row
@@ -18,10 +17,14 @@
 // few cut keys are looked up in the rollup as it is a moment later: a call loaded in between can
 // show there first, as with any two statements read during ingestion.) getMetrics uses it when the
 // range holds all of the project's calls (rangeHoldsAllCalls); a range inside the data is counted
-// faster by hashing the rollup's rows in range.
+// faster by hashing the rollup's rows in range. A ragged range is counted over its whole hours
+// (sessions: days), less the keys with live calls in the widening and none in the range
+// (countOnlyOutside), read within the same snapshot of the steps table.
 import { queryRows } from '@margin/clickhouse';
-import { hashAmong, hashesFromHex, hashNumber, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeCondition, rangeParams, type TimeRange } from '../sql/index.ts';
+import { DAY_MS, hashAmong, hashesFromHex, hashNumber, HOUR_MS, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeCondition, rangeParams, RAW_SETTINGS, type TimeRange } from '../sql/index.ts';
+import { KEY_ROWS } from './aggregates.ts';
 import type { MetricsContext } from './get-metrics.ts';
+import { DAILY_SESSIONS_SOURCE, HOURLY_TRACES_SOURCE, RAW_SOURCE, type MetricsSource } from './sources.ts';
 
 /**
  * Whether the range holds every hour with calls of the project (calls_hourly, a few rows per hour):
@@ -51,11 +54,36 @@ export interface KeySpec {
   key: 'trace_id' | 'session_id';
   hash: 'trace_hash' | 'session_hash';
   rollup: { table: 'calls_hourly_traces' | 'calls_daily_sessions'; time: 'hour' | 'day' };
+  /** The distinct count it is (KEY_ROWS), the rollup's source and grain: ragged ranges are counted over whole ones. */
+  aggregate: 'traces' | 'sessions';
+  source: MetricsSource;
+  grainMs: number;
 }
 
-export const TRACES: KeySpec = { steps: 'calls_trace_steps', key: 'trace_id', hash: 'trace_hash', rollup: { table: 'calls_hourly_traces', time: 'hour' } };
-/** Sessions: ranges of whole days only (the rollup that settles cut sessions is daily). */
-export const SESSIONS: KeySpec = { steps: 'calls_session_steps', key: 'session_id', hash: 'session_hash', rollup: { table: 'calls_daily_sessions', time: 'day' } };
+export const TRACES: KeySpec = {
+  steps: 'calls_trace_steps',
+  key: 'trace_id',
+  hash: 'trace_hash',
+  rollup: { table: 'calls_hourly_traces', time: 'hour' },
+  aggregate: 'traces',
+  source: HOURLY_TRACES_SOURCE,
+  grainMs: HOUR_MS,
+};
+/** Sessions: counted over whole days (the rollup that settles cut sessions is daily). */
+export const SESSIONS: KeySpec = {
+  steps: 'calls_session_steps',
+  key: 'session_id',
+  hash: 'session_hash',
+  rollup: { table: 'calls_daily_sessions', time: 'day' },
+  aggregate: 'sessions',
+  source: DAILY_SESSIONS_SOURCE,
+  grainMs: DAY_MS,
+};
+
+/** The range widened to whole hours (days): the range a ragged one is counted over. */
+export function widen(range: TimeRange, grainMs: number): TimeRange {
+  return { fromMs: Math.floor(range.fromMs / grainMs) * grainMs, toMs: Math.ceil(range.toMs / grainMs) * grainMs };
+}
 
 /**
  * Beyond this many rows outside the largest part (every project's), countKeys gives up (null) and the
@@ -66,16 +94,59 @@ export const SESSIONS: KeySpec = { steps: 'calls_session_steps', key: 'session_i
 export const MAX_UNMERGED_ROWS = 1_000_000;
 
 export async function countKeys(ctx: MetricsContext, spec: KeySpec, range: TimeRange, maxUnmerged = MAX_UNMERGED_ROWS): Promise<number | null> {
+  const whole = widen(range, spec.grainMs);
+  const ragged = whole.fromMs !== range.fromMs || whole.toMs !== range.toMs;
   for (let attempt = 0; attempt < 3; attempt++) {
     const parts = await partRows(ctx.ch, spec.steps);
     if (parts.length === 0) return 0;
     if (parts.slice(1).reduce((sum, part) => sum + part.rows, 0) > maxUnmerged) return null;
-    const count = await countInParts(ctx, spec, range, parts.map((part) => part.part));
-    const active = new Set((await partRows(ctx.ch, spec.steps)).map((row) => row.part));
-    if (parts.every(({ part }) => active.has(part))) return count;
-    // a merge replaced a part meanwhile: read the new ones
+    const count = await countInParts(ctx, spec, whole, parts.map((part) => part.part));
+    // A load between the two statements would add a part: the parts listed again prove there was none.
+    const outside = ragged ? await countOnlyOutside(ctx, spec, range, whole) : 0;
+    const active = (await partRows(ctx.ch, spec.steps)).map((row) => row.part);
+    if (active.length === parts.length && parts.every(({ part }) => active.includes(part))) return count - outside;
+    // a merge replaced a part, or a load added one, meanwhile: read the new ones
   }
   return null;
+}
+
+/**
+ * Of the keys counted over the widened range, those with no live call in the range itself: keys
+ * with a live call in the widening (raw calls, under an hour or a day at each end) and none in the
+ * range, neither in its ragged edges (raw calls) nor in its whole hours or days (the rollup's rows,
+ * looked up for those keys only).
+ */
+async function countOnlyOutside(ctx: MetricsContext, spec: KeySpec, range: TimeRange, whole: TimeRange): Promise<number> {
+  const grain = spec.grainMs;
+  const inner = { fromMs: Math.ceil(range.fromMs / grain) * grain, toMs: Math.floor(range.toMs / grain) * grain };
+  const hasInner = inner.fromMs < inner.toMs;
+  const nonEmpty = (pieces: TimeRange[]) => pieces.filter((piece) => piece.fromMs < piece.toMs);
+  const widening = nonEmpty([{ fromMs: whole.fromMs, toMs: range.fromMs }, { fromMs: range.toMs, toMs: whole.toMs }]);
+  const edges = hasInner ? nonEmpty([{ fromMs: range.fromMs, toMs: inner.fromMs }, { fromMs: inner.toMs, toMs: range.toMs }]) : [range];
+  const params: Record<string, unknown> = {};
+  const rows = (source: MetricsSource, pieces: TimeRange[], prefix: string) =>
+    pieces.map((piece, index) => {
+      const from = source.from(ctx.projectId, piece, {}, `${prefix}${index}_`, { distinct: true });
+      Object.assign(params, from.params);
+      const key = KEY_ROWS[spec.aggregate]![source.id]!;
+      return `SELECT key_hash FROM (SELECT ${key.hash} AS key_hash, ${key.live} AS counts FROM ${from.sql}) WHERE counts`;
+    });
+  // The widening's keys first (often none: a range that starts before the first call or ends after
+  // the last), then only those are looked up in the range.
+  const [listed] = await queryRows<{ keys: string[] }>(
+    ctx.ch,
+    `SELECT groupUniqArray(hex(key_hash)) AS keys FROM (${rows(RAW_SOURCE, widening, 'g').join(' UNION ALL ')})`,
+    { tag: `metrics.key_count.${spec.key}.widening`, params, settings: RAW_SETTINGS },
+  );
+  const keys = listed?.keys ?? [];
+  if (keys.length === 0) return 0;
+  const inside = [...rows(RAW_SOURCE, edges, 'e'), ...(hasInner ? rows(spec.source, [inner], 'w') : [])].join(' UNION ALL ');
+  const [row] = await queryRows<{ n: string }>(
+    ctx.ch,
+    `SELECT uniqExact(key_hash) AS n FROM (${inside}) WHERE key_hash IN ${hashesFromHex('keys')}`,
+    { tag: `metrics.key_count.${spec.key}.outside`, params: { ...params, keys }, settings: RAW_SETTINGS },
+  );
+  return keys.length - Number(row!.n);
 }
 
 async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange, parts: string[]): Promise<number> {
