@@ -30,6 +30,12 @@ export interface ClickHouse {
    * statement-gate.ts; a server runs statements concurrently, so there it just runs `fn`).
    */
   first<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs the statements of `fn` back to back, in the queries' lane: one wait for the engine for
+   * all of them (chDB: statement-gate.ts; on a server it just runs `fn`). For a query of several
+   * statements; keep `fn` to them, the loader waits for all of it.
+   */
+  together<T>(fn: () => Promise<T>): Promise<T>;
   /** Inserts a body already encoded in `format` (one row per line), handed over as bytes. */
   insertRaw(table: string, columns: readonly string[], format: 'JSONCompactEachRow', body: Buffer, settings?: ClickHouseSettings): Promise<void>;
   /** chDB only: statements per lane and queue lengths. */
@@ -68,6 +74,7 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
       database,
       close: () => client.close(),
       first: (fn) => fn(),
+      together: (fn) => fn(),
       insertRaw: async (table, columns, format, body, settings = {}) => {
         if (body.length === 0) return;
         await client.exec({
@@ -96,6 +103,7 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
     database,
     close: () => client.close(),
     first: (fn) => (gated ? gate.first(fn) : fn()),
+    together: (fn) => (gated ? gate.together(fn) : fn()),
     // chDB's raw insert hands the Buffer to the engine as is: no string building on this thread.
     insertRaw: async (table, columns, format, body, settings = {}) => {
       if (body.length === 0) return;

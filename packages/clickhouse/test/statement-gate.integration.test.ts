@@ -54,6 +54,37 @@ describe('statement gate (chDB)', () => {
     expect(stats.normalHoldMs).toBeGreaterThan(1300); // 0.6 + 0.4 + 0.4 s of sleep
   });
 
+  it('runs the statements of a query together back to back: a loader turn asked for meanwhile waits for all of them', async () => {
+    const order: string[] = [];
+    const before = ch.gate!.stats();
+    let asked!: () => void;
+    const askedNow = new Promise<void>((resolve) => (asked = resolve));
+    const query = ch.together(async () => {
+      await sleepQuery(0.05, 'test.together.1');
+      order.push('statement 1');
+      asked(); // the loader and another query ask for the engine between the two statements
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await sleepQuery(0.05, 'test.together.2');
+      order.push('statement 2');
+      return 'done';
+    });
+    await askedNow;
+    const insert = ch.first(async () => {
+      await ch.insertRaw('gate_t', ['n'], 'JSONCompactEachRow', Buffer.from('[4]\n'));
+      order.push('loader');
+    });
+    const other = sleepQuery(0.01, 'test.other').then(() => order.push('other query'));
+    await expect(query).resolves.toBe('done');
+    await Promise.all([insert, other]);
+    expect(order).toEqual(['statement 1', 'statement 2', 'loader', 'other query']);
+    const after = ch.gate!.stats();
+    // both statements counted in the queries' lane, in one turn of it
+    expect(after.normal - before.normal).toBe(3);
+    expect(after.first - before.first).toBe(1);
+    expect(after).toMatchObject({ queuedFirst: 0, queuedNormal: 0, busy: false });
+    await ch.client.command({ query: 'DELETE FROM gate_t WHERE n = 4' });
+  });
+
   it('keeps normal statements in their order and one at a time', async () => {
     const order: number[] = [];
     const queries = [0, 1, 2, 3, 4].map((i) => sleepQuery(0.05, `test.order.${i}`).then(() => order.push(i)));

@@ -56,5 +56,5 @@ export async function handleWhatIf(body: unknown, ctx: AnalysisContext): Promise
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return invalidParameter('body', 'expected a JSON object {from, to, scenario}');
   const parsed = ZWhatIfBody.safeParse(body);
   if (!parsed.success) return bodyIssue(parsed.error, body);
-  return answer(() => whatIf(ctx, body as never));
+  return answer(() => ctx.ch.together(() => whatIf(ctx, body as never)));
 }
