@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, queryRows, readMigrations, type ClickHouse } from '@margin/clickhouse';
 import { buildMetricsSql, getMetrics, type MetricName } from '../src/metrics/index.ts';
 import { countableKeys } from '../src/metrics/get-metrics.ts';
-import { countKeys, rangeHoldsAllCalls, SESSIONS, TRACES, type KeySpec } from '../src/metrics/key-count.ts';
+import { countKeys, KEY_COUNT_LIMITS, rangeHoldsAllCalls, SESSIONS, TRACES, type KeySpec } from '../src/metrics/key-count.ts';
 import { HOUR_MS } from '../src/sql/index.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
 import { int, loadResentAndChanged, randomValues } from './metrics-rollup-data.ts';
@@ -28,6 +28,10 @@ const RANGES: [string, number, number][] = [
   ['ragged, across one hour', at(2, 13, 10), at(2, 14, 50)],
 ];
 
+// Counted however many rows are outside the largest part: the tests' tables are small, so most of
+// an unmerged one is outside it, where getMetrics would hash the rollup instead (KEY_COUNT_LIMITS).
+const ALWAYS = { maxUnmerged: Infinity, maxUnmergedShare: 1 };
+
 const KEYS: [KeySpec, 'traces' | 'sessions', MetricName[]][] = [
   [TRACES, 'traces', ['traces', 'requests_per_trace', 'cost_per_trace']],
   [SESSIONS, 'sessions', ['sessions', 'cost_per_session', 'traces']],
@@ -41,11 +45,14 @@ describe('countKeys', () => {
   const parts = async (table: string) =>
     Number((await queryRows<{ n: string }>(ch, 'SELECT count() AS n FROM system.parts WHERE table = {t:String} AND active', { tag: 'test', params: { t: table } }))[0]!.n);
 
+  const outsideLargest = async (table: string) =>
+    Number((await queryRows<{ share: number }>(ch, 'SELECT 1 - max(rows) / sum(rows) AS share FROM system.parts WHERE table = {t:String} AND active', { tag: 'test', params: { t: table } }))[0]!.share);
+
   async function expectExact(label: string) {
     for (const [spec, metric, metrics] of KEYS) {
       for (const [name, from, to] of RANGES) {
         const expected = await raw(metric, from, to);
-        expect(await countKeys(ctx(), spec, { fromMs: from, toMs: to }), `${label}: ${metric}, ${name}`).toBe(expected);
+        expect(await countKeys(ctx(), spec, { fromMs: from, toMs: to }, ALWAYS), `${label}: ${metric}, ${name}`).toBe(expected);
         // and getMetrics takes it (every metric beside it from its own source)
         const auto = await getMetrics(ctx(), { from, to, metrics });
         expect(auto, `${label}: ${metric}, ${name}`).toEqual(await getMetrics(ctx(), { from, to, metrics }, { source: 'raw' }));
@@ -97,6 +104,8 @@ describe('countKeys', () => {
       expect(await parts(table), table).toBe(1);
     }
     await expectExact('merged');
+    // one part: counted with the default limits too
+    for (const [spec, metric] of KEYS) expect(await countKeys(ctx(), spec, { fromMs: at(1, 0), toMs: at(5, 0) }), metric).toBe(await raw(metric, at(1, 0), at(5, 0)));
   });
 
   it('counts exactly with keys spread over several parts', async () => {
@@ -114,8 +123,16 @@ describe('countKeys', () => {
     expect(await parts('calls_session_steps')).toBeGreaterThan(1);
     await expectExact('unmerged');
     // too many unmerged keys for the limit: no count, and the metrics still agree (the rollups)
-    expect(await countKeys(ctx(), TRACES, { fromMs: at(1, 0), toMs: at(5, 0) }, 0)).toBeNull();
-    expect(await countKeys(ctx(), SESSIONS, { fromMs: at(1, 0), toMs: at(5, 0) }, 0)).toBeNull();
+    for (const limits of [{ maxUnmerged: 0, maxUnmergedShare: 1 }, { maxUnmerged: Infinity, maxUnmergedShare: 0.01 }]) {
+      expect(await countKeys(ctx(), TRACES, { fromMs: at(1, 0), toMs: at(5, 0) }, limits)).toBeNull();
+      expect(await countKeys(ctx(), SESSIONS, { fromMs: at(1, 0), toMs: at(5, 0) }, limits)).toBeNull();
+    }
+    // the defaults: most of these small tables is outside the largest part now, so no count (a
+    // hash count over the rollup is cheaper there); merged, the test above counts with them
+    for (const [spec, table] of [[TRACES, 'calls_trace_steps'], [SESSIONS, 'calls_session_steps']] as const) {
+      expect(await outsideLargest(table), table).toBeGreaterThan(KEY_COUNT_LIMITS.maxUnmergedShare);
+      expect(await countKeys(ctx(), spec, { fromMs: at(1, 0), toMs: at(5, 0) }), table).toBeNull();
+    }
     await command(ch, 'SYSTEM START MERGES calls_trace_steps', { tag: 'test' });
     await command(ch, 'SYSTEM START MERGES calls_session_steps', { tag: 'test' });
   });
@@ -123,10 +140,10 @@ describe('countKeys', () => {
   it('agrees with raw calls over whole-hour windows of a day (traces) and over single days (sessions)', async () => {
     for (let hour = 0; hour < 24; hour += 5) {
       const from = at(2, hour);
-      expect(await countKeys(ctx(), TRACES, { fromMs: from, toMs: from + 7 * HOUR_MS }), `from ${hour}:00`).toBe(await raw('traces', from, from + 7 * HOUR_MS));
+      expect(await countKeys(ctx(), TRACES, { fromMs: from, toMs: from + 7 * HOUR_MS }, ALWAYS), `from ${hour}:00`).toBe(await raw('traces', from, from + 7 * HOUR_MS));
     }
     for (let day = 1; day <= 4; day++) {
-      expect(await countKeys(ctx(), SESSIONS, { fromMs: at(day, 0), toMs: at(day + 1, 0) }), `day ${day}`).toBe(await raw('sessions', at(day, 0), at(day + 1, 0)));
+      expect(await countKeys(ctx(), SESSIONS, { fromMs: at(day, 0), toMs: at(day + 1, 0) }, ALWAYS), `day ${day}`).toBe(await raw('sessions', at(day, 0), at(day + 1, 0)));
     }
   });
 
@@ -136,8 +153,8 @@ describe('countKeys', () => {
     await command(ch, `ALTER TABLE calls_trace_steps DELETE WHERE trace_id IN (${noTrace}) SETTINGS mutations_sync = 2`, { tag: 'test' });
     await command(ch, 'TRUNCATE TABLE calls_session_steps', { tag: 'test' });
     const everything = { fromMs: at(1, 0), toMs: at(5, 0) };
-    expect(await countKeys(ctx(), TRACES, everything)).toBeLessThan(Number(await raw('traces', everything.fromMs, everything.toMs)));
-    expect(await countKeys(ctx(), SESSIONS, everything)).toBe(0);
+    expect(await countKeys(ctx(), TRACES, everything, ALWAYS)).toBeLessThan(Number(await raw('traces', everything.fromMs, everything.toMs)));
+    expect(await countKeys(ctx(), SESSIONS, everything, ALWAYS)).toBe(0);
     for (const name of ['0014_trace_steps_keys', '0015_calls_session_steps']) {
       const [migration] = readMigrations().filter((m) => m.name === name);
       for (const statement of migration!.statements) await command(ch, statement, { tag: 'test' });
