@@ -59,7 +59,7 @@ interface QueryResult {
 // Other processes on the machine skew every figure: say how busy it was.
 const load = () => os.loadavg().map((n) => n.toFixed(1)).join(' ');
 console.log(`machine: ${os.cpus().length} cores, load average ${load()} at start`);
-console.log(`statement gate ${process.env.BENCH_GATE === '0' ? 'off' : 'on'}, load worker ${process.env.BENCH_LOADER_WORKER === '0' ? 'off' : 'on'}, filter of stored ids ${process.env.BENCH_STORED_IDS === '0' ? 'off' : 'on'}; phases ${[...PHASES].join(',')}`);
+console.log(`statement gate ${process.env.BENCH_GATE === '0' ? 'off' : 'on'}, a query's statements together ${process.env.BENCH_TOGETHER === '0' ? 'off' : 'on'}, load worker ${process.env.BENCH_LOADER_WORKER === '0' ? 'off' : 'on'}, filter of stored ids ${process.env.BENCH_STORED_IDS === '0' ? 'off' : 'on'}; phases ${[...PHASES].join(',')}`);
 
 // ---------- the server (and the ceiling it measures first) ----------
 // chDB runs each statement on a libuv pool thread, and a statement waiting for the engine's one

@@ -23,6 +23,8 @@ await migrateDb(db);
 // BENCH_GATE=0 and BENCH_LOADER_WORKER=0 run without the statement gate and the load worker, to
 // measure before and after under the same conditions.
 const ch = await createClickHouse({ dataDir: path.join(dataDir, 'ch'), statementGate: process.env.BENCH_GATE !== '0' });
+// BENCH_TOGETHER=0: a query's statements each wait for their own turn at the engine (before ClickHouse.together).
+if (process.env.BENCH_TOGETHER === '0') ch.together = (fn) => fn();
 await migrateClickHouse(ch);
 const org = await db.prisma.organization.create({ data: { name: 'bench' } });
 const project = await db.prisma.project.create({ data: { orgId: org.id, name: 'bench', rateLimitPerSecond: 1_000_000 } });

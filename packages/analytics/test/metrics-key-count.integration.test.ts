@@ -69,6 +69,10 @@ describe('countKeys', () => {
     await insertCalls(ch, [
       call({ id: 'widened-1', trace_id: 'tw', session_id: 'sw', timestamp: at(1, 0) + 30_000 }),
       call({ id: 'widened-2', trace_id: 'tw', session_id: 'sw', timestamp: at(3, 4) }),
+      // and one with a call in the widening after "ragged, all but the last minutes" (23:55-24:00 of
+      // day 3) and the other a day and a half earlier: found from its hull's first hour
+      call({ id: 'widened-3', trace_id: 'tw2', session_id: 'sw2', timestamp: at(3, 23, 57) }),
+      call({ id: 'widened-4', trace_id: 'tw2', session_id: 'sw2', timestamp: at(2, 10) }),
     ]);
   });
   afterAll(async () => {
