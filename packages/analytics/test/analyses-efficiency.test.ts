@@ -67,6 +67,12 @@ describe('efficiency analysis', () => {
       { name: 'd', scores: 1, mean_score: 0.9 },
       { name: 'f', scores: 1, mean_score: 0.3 },
     ]);
+    // x6 (a call of T4, its score on trace T1) in the ragged 10:00-10:30: found by its hour and id,
+    // not taken for T1's calls; x7 outside again, so T5's x8 (f)
+    expect(await rowsOf('2026-03-03T08:00:00Z', '2026-03-03T10:30:00Z')).toEqual([
+      { name: 'd', scores: 1, mean_score: 0.9 },
+      { name: 'f', scores: 1, mean_score: 0.3 },
+    ]);
     // x7 outside and the range in whole hours: the same, by the other path
     expect(await rowsOf('2026-03-03T10:00:00Z', '2026-03-03T11:00:00Z')).toEqual([
       { name: 'd', scores: 1, mean_score: 0.9 },
