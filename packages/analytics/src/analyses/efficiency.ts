@@ -71,9 +71,11 @@ const RESOLVED = `SELECT trace_id, score_id, observation_id, value, call_name, c
 /**
  * Traces that may have calls both in [from, to) and outside it: those whose hull of hours is cut by a
  * bound, and any trace with a row outside calls_trace_steps' largest part (its rows' hulls are
- * partial until merged). A superset is safe: the join decides.
+ * partial until merged). A superset is safe: the join decides. By their key's hash (migration 0022):
+ * the cut rows lie in every granule, and reading their trace_id read all 7.5M ids at 10M calls (the
+ * resolving statement over 30 days: 414 against 194-249 ms).
  */
-const CUT_TRACES = `SELECT trace_id FROM calls_trace_steps
+const CUT_TRACES = `SELECT trace_hash FROM calls_trace_steps
   WHERE project_id = {projectId:String} AND ((${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})) OR _part != {steps_part:String})`;
 
 /** Scores (`s`: trace_id, score_id, observation_id, value) joined with `calls` (id, trace_key, name, model), the calls of the range that are their call or in their trace. */
@@ -157,7 +159,7 @@ async function scoredGroups(ctx: AnalysisContext, range: { from: number; to: num
   // over every trace's hours (7.5M at 10M calls), most of a ragged whole-period query's time.
   const allHours = await rangeHoldsAllCalls(ctx, widen({ fromMs: range.from, toMs: range.to }, HOUR_MS));
   if (!allHours) params.steps_part = (await traceStepsParts(ctx.ch))[0] ?? '';
-  const cut = allHours ? 'false' : `call_outside AND trace_id IN (${CUT_TRACES})`;
+  const cut = allHours ? 'false' : `call_outside AND sipHash128(trace_id) IN (${CUT_TRACES})`;
   const left = `NOT on_call AND (NOT call_outside OR ${cut})`;
   // One row per resolved (name, model), and one with the scores left for the join, carried along
   // when there are few of them.

@@ -7,10 +7,16 @@
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
 import { toClickHouseTime } from './time-range.ts';
 
-/** A trace whose hours lie inside [from, to) (parameters of rangeParams). */
-export const HULL_INSIDE = "min_hour >= {from:DateTime64(3, 'UTC')} AND max_hour + 3600 <= {to:DateTime64(3, 'UTC')}";
-/** A trace with a call hour overlapping [from, to) (hour + 1 h > from). */
-export const HULL_OVERLAPS = "max_hour + 3600 > {from:DateTime64(3, 'UTC')} AND min_hour < {to:DateTime64(3, 'UTC')}";
+// The hulls are whole hours (DateTime), compared with the bounds rounded to whole hours once, as
+// DateTime constants: compared with the DateTime64 bounds, each row's hour was converted first (the
+// cut traces of 30 days of 10M calls: 88 against 44 ms to count them, 220 against 60 with their hash).
+const floorHour = (bound: string) => `toDateTime(toStartOfHour({${bound}:DateTime64(3, 'UTC')}), 'UTC')`;
+const ceilHour = (bound: string) => `(toDateTime(toStartOfHour({${bound}:DateTime64(3, 'UTC')} - toIntervalMillisecond(1)), 'UTC') + 3600)`;
+
+/** A trace whose hours lie inside [from, to) (parameters of rangeParams): min_hour >= from, max_hour + 1 h <= to. */
+export const HULL_INSIDE = `min_hour >= ${ceilHour('from')} AND max_hour < ${floorHour('to')}`;
+/** A trace with a call hour overlapping [from, to): max_hour + 1 h > from, min_hour < to. */
+export const HULL_OVERLAPS = `max_hour >= ${floorHour('from')} AND min_hour < ${ceilHour('to')}`;
 
 /**
  * A key hash column (FixedString(16), migration 0022) as a number: a set of UInt128 is faster to
