@@ -57,39 +57,24 @@ export class StatementGate {
     const asked = performance.now();
     await this.acquire(lane === 'first');
     const got = performance.now();
-    if (lane === 'first') {
-      this.counts.turns++;
-      this.counts.firstWaitMs += got - asked;
-    } else this.counts.normalWaitMs += got - asked;
+    if (lane === 'first') this.counts.turns++;
+    this.counts[`${lane}WaitMs`] += got - asked;
     const lease: Lease = { active: true, lane };
     try {
       return await this.lease.run(lease, fn);
     } finally {
       lease.active = false;
-      if (lane === 'first') this.counts.firstHoldMs += performance.now() - got;
-      else this.counts.normalHoldMs += performance.now() - got;
+      this.counts[`${lane}HoldMs`] += performance.now() - got;
       this.release();
     }
   }
 
-  /** Runs one statement: at once under a lease (`first`, `together`), otherwise in the normal lane. */
+  /** Runs one statement: at once under a lease (`first`, `together`), otherwise in a turn of its own in the normal lane. */
   async run<T>(statement: () => Promise<T>): Promise<T> {
     const lease = this.lease.getStore();
-    if (lease?.active) {
-      this.counts[lease.lane]++;
-      return statement();
-    }
-    const asked = performance.now();
-    await this.acquire(false);
-    const got = performance.now();
-    this.counts.normal++;
-    this.counts.normalWaitMs += got - asked;
-    try {
-      return await statement();
-    } finally {
-      this.counts.normalHoldMs += performance.now() - got;
-      this.release();
-    }
+    if (!lease?.active) return this.hold('normal', () => this.run(statement));
+    this.counts[lease.lane]++;
+    return statement();
   }
 
   stats(): GateStats & { queuedFirst: number; queuedNormal: number; busy: boolean } {

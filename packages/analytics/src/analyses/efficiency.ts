@@ -92,6 +92,9 @@ const joined = (calls: string) => `SELECT group_key.1 AS name, group_key.2 AS mo
   ARRAY JOIN if(on_call, [call_group], trace_groups) AS group_key
   GROUP BY name, model`;
 
+/** The columns of the calls `joined` reads. */
+const JOINED_COLUMNS = "id, if(trace_id = '', id, trace_id) AS trace_key, name, model";
+
 /**
  * The calls `joined` reads: those of the scores' traces in `s` (the trace key's bloom filter finds
  * their granules) and, with `byId`, the calls the scores name. Two reads, not one with OR, which no
@@ -100,7 +103,7 @@ const joined = (calls: string) => `SELECT group_key.1 AS name, group_key.2 AS mo
  */
 async function scoredCalls(ctx: AnalysisContext, range: { from: number; to: number }, byId: boolean): Promise<{ sql: string; params: Record<string, unknown> }> {
   const inTraces = 'trace_key IN (SELECT trace_id FROM s)';
-  return liveCalls(ctx, range, "id, if(trace_id = '', id, trace_id) AS trace_key, name, model", byId ? [inTraces, 'id IN (SELECT observation_id FROM s)'] : inTraces);
+  return liveCalls(ctx, range, JOINED_COLUMNS, byId ? [inTraces, 'id IN (SELECT observation_id FROM s)'] : inTraces);
 }
 
 /** `maxCarried`: at most this many scores left for the join travel with the first statement (tests set 0 to take the other path). */
@@ -244,5 +247,5 @@ async function carriedCalls(ctx: AnalysisContext, range: { from: number; to: num
     if (named.some(([, , , , callHour]) => Number(callHour) > 0)) conditions.push(`(${hour}, id) IN (SELECT toDateTime(call_hour, 'UTC'), observation_id FROM s WHERE observation_id != '' AND call_hour > 0)`);
     if (named.some(([, , , , callHour]) => Number(callHour) === 0)) conditions.push("id IN (SELECT observation_id FROM s WHERE observation_id != '' AND call_hour = 0)");
   }
-  return liveCalls(ctx, range, "id, if(trace_id = '', id, trace_id) AS trace_key, name, model", conditions);
+  return liveCalls(ctx, range, JOINED_COLUMNS, conditions);
 }
