@@ -20,7 +20,7 @@ const RANGES: [string, number, number][] = [
   ['before any call', at(0, 0), at(1, 0)],
   ['two months', at(1, 0), at(61, 0)],
   ['two months from the middle', at(2, 7), at(62, 0)],
-  // ragged: counted over whole hours (days), less the keys whose live calls are all in the widening
+  // ragged: counted over the whole hours (days) inside, with the raw calls' keys of the edges
   ['ragged both ends', at(1, 5, 17) + 1, at(2, 17, 42)],
   ['ragged start, to the end', at(1, 0, 1), at(5, 0)],
   ['ragged, all but the last minutes', at(0, 23, 30), at(3, 23, 55)],
@@ -52,7 +52,11 @@ describe('countKeys', () => {
     for (const [spec, metric, metrics] of KEYS) {
       for (const [name, from, to] of RANGES) {
         const expected = await raw(metric, from, to);
-        expect(await countKeys(ctx(), spec, { fromMs: from, toMs: to }, ALWAYS), `${label}: ${metric}, ${name}`).toBe(expected);
+        // either way of counting the keys inside, whichever the hint picks
+        for (const startsBeforeData of [false, true]) {
+          const count = await countKeys(ctx(), spec, { fromMs: from, toMs: to }, { limits: ALWAYS, startsBeforeData });
+          expect(count, `${label}: ${metric}, ${name}, starts before the data: ${startsBeforeData}`).toBe(expected);
+        }
         // and getMetrics takes it (every metric beside it from its own source)
         const auto = await getMetrics(ctx(), { from, to, metrics });
         expect(auto, `${label}: ${metric}, ${name}`).toEqual(await getMetrics(ctx(), { from, to, metrics }, { source: 'raw' }));
@@ -63,14 +67,14 @@ describe('countKeys', () => {
   beforeAll(async () => {
     ch = await freshClickHouse('metrics-key-count');
     await loadResentAndChanged(ch);
-    // A trace and a session with a call in the widening of "ragged start, to the end" (00:00-00:01
-    // of day 1) and the other in its whole hours (days) only: they count, though the range's ragged
-    // edge holds none of their calls.
+    // A trace and a session with a call before "ragged start, to the end" (00:00-00:01 of day 1, the
+    // hour cut by its start) and the other in its whole hours (days): they count once, from the cut
+    // keys' look-up, though the range's ragged edge holds none of their calls.
     await insertCalls(ch, [
       call({ id: 'widened-1', trace_id: 'tw', session_id: 'sw', timestamp: at(1, 0) + 30_000 }),
       call({ id: 'widened-2', trace_id: 'tw', session_id: 'sw', timestamp: at(3, 4) }),
-      // and one with a call in the widening after "ragged, all but the last minutes" (23:55-24:00 of
-      // day 3) and the other a day and a half earlier: found from its hull's first hour
+      // and one with a call after "ragged, all but the last minutes" (23:55-24:00 of day 3) and the
+      // other a day and a half earlier: cut by the whole hours' end, looked up from its hull's first hour
       call({ id: 'widened-3', trace_id: 'tw2', session_id: 'sw2', timestamp: at(3, 23, 57) }),
       call({ id: 'widened-4', trace_id: 'tw2', session_id: 'sw2', timestamp: at(2, 10) }),
     ]);
@@ -128,8 +132,8 @@ describe('countKeys', () => {
     await expectExact('unmerged');
     // too many unmerged keys for the limit: no count, and the metrics still agree (the rollups)
     for (const limits of [{ maxUnmerged: 0, maxUnmergedShare: 1 }, { maxUnmerged: Infinity, maxUnmergedShare: 0.01 }]) {
-      expect(await countKeys(ctx(), TRACES, { fromMs: at(1, 0), toMs: at(5, 0) }, limits)).toBeNull();
-      expect(await countKeys(ctx(), SESSIONS, { fromMs: at(1, 0), toMs: at(5, 0) }, limits)).toBeNull();
+      expect(await countKeys(ctx(), TRACES, { fromMs: at(1, 0), toMs: at(5, 0) }, { limits })).toBeNull();
+      expect(await countKeys(ctx(), SESSIONS, { fromMs: at(1, 0), toMs: at(5, 0) }, { limits })).toBeNull();
     }
     // the defaults: most of these small tables is outside the largest part now, so no count (a
     // hash count over the rollup is cheaper there); merged, the test above counts with them
@@ -144,10 +148,10 @@ describe('countKeys', () => {
   it('agrees with raw calls over whole-hour windows of a day (traces) and over single days (sessions)', async () => {
     for (let hour = 0; hour < 24; hour += 5) {
       const from = at(2, hour);
-      expect(await countKeys(ctx(), TRACES, { fromMs: from, toMs: from + 7 * HOUR_MS }, ALWAYS), `from ${hour}:00`).toBe(await raw('traces', from, from + 7 * HOUR_MS));
+      expect(await countKeys(ctx(), TRACES, { fromMs: from, toMs: from + 7 * HOUR_MS }, { limits: ALWAYS }), `from ${hour}:00`).toBe(await raw('traces', from, from + 7 * HOUR_MS));
     }
     for (let day = 1; day <= 4; day++) {
-      expect(await countKeys(ctx(), SESSIONS, { fromMs: at(day, 0), toMs: at(day + 1, 0) }, ALWAYS), `day ${day}`).toBe(await raw('sessions', at(day, 0), at(day + 1, 0)));
+      expect(await countKeys(ctx(), SESSIONS, { fromMs: at(day, 0), toMs: at(day + 1, 0) }, { limits: ALWAYS }), `day ${day}`).toBe(await raw('sessions', at(day, 0), at(day + 1, 0)));
     }
   });
 
@@ -157,8 +161,8 @@ describe('countKeys', () => {
     await command(ch, `ALTER TABLE calls_trace_steps DELETE WHERE trace_id IN (${noTrace}) SETTINGS mutations_sync = 2`, { tag: 'test' });
     await command(ch, 'TRUNCATE TABLE calls_session_steps', { tag: 'test' });
     const everything = { fromMs: at(1, 0), toMs: at(5, 0) };
-    expect(await countKeys(ctx(), TRACES, everything, ALWAYS)).toBeLessThan(Number(await raw('traces', everything.fromMs, everything.toMs)));
-    expect(await countKeys(ctx(), SESSIONS, everything, ALWAYS)).toBe(0);
+    expect(await countKeys(ctx(), TRACES, everything, { limits: ALWAYS })).toBeLessThan(Number(await raw('traces', everything.fromMs, everything.toMs)));
+    expect(await countKeys(ctx(), SESSIONS, everything, { limits: ALWAYS })).toBe(0);
     for (const name of ['0014_trace_steps_keys', '0015_calls_session_steps']) {
       const [migration] = readMigrations().filter((m) => m.name === name);
       for (const statement of migration!.statements) await command(ch, statement, { tag: 'test' });

@@ -1,11 +1,15 @@
-// Distinct traces or sessions of one project over a range, unfiltered, without a hash set of every key (at 10M calls, uniqExact over the 7.5M trace hashes of
-// calls_hourly_traces takes 300-500 ms, over the 2M session hashes of calls_daily_sessions 100 ms).
-// It reads the key's steps table (sql/trace-steps.ts: calls_trace_steps, calls_session_steps): a key
-// counts in [from, to) when it has a live call there, and by its row
-//   * hull inside the range: when requests > 0 (its live calls lie in its hull);
-//   * hull outside the range: never;
+// Distinct traces or sessions of one project over a range, unfiltered, without a hash set of every key (at 10M calls, uniqExact over the 2.7M
+// (hour, trace) rows of 30 days in calls_hourly_traces takes 120-200 ms and up to 800 on a busy host, over the 7.5M of the whole
+// period 300-500 ms). It reads the key's steps table (sql/trace-steps.ts: calls_trace_steps, calls_session_steps) over the range's
+// whole hours (sessions: days), `inner`: a key counts there when it has a live call there, and by its row
+//   * hull inside `inner`: when requests > 0 (its live calls lie in its hull);
+//   * hull outside it: never;
 //   * hull cut by a bound: its live hours (days) are looked up in the key's rollup
 //     (calls_hourly_traces, calls_daily_sessions), for the few keys active across a bound.
+// The steps tables' projection by last hour (migration 0023) reads only the keys that end in or after
+// `inner`. A ragged range adds its edges (under an hour, or a day, at each end, outside `inner`): the
+// distinct keys of their raw calls, counted together with the cut keys' look-up (a key inside
+// `inner` has no call in the edges: its hull holds every hour it ever had a call in).
 // A key is one row within a part. The largest part is read as it is, except for the keys that also
 // have rows in other parts (newer, not merged yet): those are summed over their rows, found in the
 // largest part by their hash (migration 0022) in one pass over its hashes. Under ingestion that
@@ -13,36 +17,35 @@
 // --unmerged); the hash count it replaces took 450. When the other parts hold more rows than
 // KEY_COUNT_LIMITS allow, this gives up and the caller counts hashes in the rollup. Every read of the
 // steps table is pinned to the parts listed first, and the count is returned only when those parts
-// are all still active afterwards: one snapshot of that table. (The
-// few cut keys are looked up in the rollup as it is a moment later: a call loaded in between can
-// show there first, as with any two statements read during ingestion.) getMetrics uses it when the
-// range holds all of the project's calls (rangeHoldsAllCalls); a range inside the data is counted
-// faster by hashing the rollup's rows in range. A ragged range is counted over its whole hours
-// (sessions: days), less the keys with live calls in the widening and none in the range
-// (countOnlyOutside), read within the same snapshot of the steps table.
+// are all still active afterwards: one snapshot of that table. (The few cut keys are looked up in
+// the rollup, and the edges in raw calls, as they are a moment later: a call loaded in between can
+// show there first, as with any two statements read during ingestion.)
 import { queryRows } from '@margin/clickhouse';
-import { DAY_MS, hashAmong, hashesFromHex, hashNumber, HOUR_MS, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeCondition, rangeParams, RAW_SETTINGS, type TimeRange } from '../sql/index.ts';
+import { DAY_MS, hashAmong, hashesFromHex, hashNumber, HOUR_MS, HULL_ENDS_AFTER, HULL_ENDS_FROM, HULL_INSIDE, HULL_OVERLAPS, HULL_STARTS_BEFORE, partRows, rangeCondition, rangeParams, RAW_SETTINGS, type TimeRange } from '../sql/index.ts';
 import { KEY_ROWS } from './aggregates.ts';
 import type { MetricsContext } from './get-metrics.ts';
 import { DAILY_SESSIONS_SOURCE, HOURLY_TRACES_SOURCE, RAW_SOURCE, type MetricsSource } from './sources.ts';
 
-/**
- * Whether the range holds every hour with calls of the project (calls_hourly, a few rows per hour):
- * then the pass over calls_trace_steps skips the hours' test (the minmax indexes answer it) and takes
- * 50-60 ms at 7.5M traces, against 350 ms for uniqExact over calls_hourly_traces. For a range inside
- * the data it reads every trace's hours whatever the range's length (about 280 ms at 7.5M traces),
- * where the hash count costs by the range (150 ms for 30 of 92 days, 18 ms for one). Only the speed
- * depends on this answer, not the count, so calls loaded meanwhile do not matter.
- */
-export async function rangeHoldsAllCalls(ctx: MetricsContext, range: TimeRange): Promise<boolean> {
+/** The first and last hour with calls of the project (calls_hourly, a few rows per hour), in ms; null when it has none. */
+export async function callHours(ctx: MetricsContext): Promise<{ firstMs: number; lastMs: number } | null> {
   const [row] = await queryRows<{ first: number | string; last: number | string; hours: string }>(
     ctx.ch,
     `SELECT toUInt32(min(hour)) AS first, toUInt32(max(hour)) AS last, count() AS hours
      FROM calls_hourly WHERE project_id = {projectId:String}`,
     { tag: 'metrics.key_count.extent', params: { projectId: ctx.projectId } },
   );
-  if (!row || Number(row.hours) === 0) return true;
-  return Number(row.first) * 1000 >= range.fromMs && (Number(row.last) + 3600) * 1000 <= range.toMs;
+  if (!row || Number(row.hours) === 0) return null;
+  return { firstMs: Number(row.first) * 1000, lastMs: Number(row.last) * 1000 };
+}
+
+/**
+ * Whether the range holds every hour with calls of the project: then no call's hour lies partly
+ * outside it (efficiency skips its cut traces). Only the speed depends on this answer, not what is
+ * counted, so calls loaded meanwhile do not matter.
+ */
+export async function rangeHoldsAllCalls(ctx: MetricsContext, range: TimeRange): Promise<boolean> {
+  const hours = await callHours(ctx);
+  return !hours || (hours.firstMs >= range.fromMs && hours.lastMs + HOUR_MS <= range.toMs);
 }
 
 /**
@@ -101,129 +104,131 @@ export interface KeyCountLimits {
 }
 export const KEY_COUNT_LIMITS: KeyCountLimits = { maxUnmerged: 1_000_000, maxUnmergedShare: 0.25 };
 
-export async function countKeys(ctx: MetricsContext, spec: KeySpec, range: TimeRange, limits: KeyCountLimits = KEY_COUNT_LIMITS): Promise<number | null> {
-  const whole = widen(range, spec.grainMs);
-  const ragged = whole.fromMs !== range.fromMs || whole.toMs !== range.toMs;
+export interface KeyCountOptions {
+  limits?: KeyCountLimits;
+  /**
+   * Whether the range's first whole hour (day) comes before every call of the project (callHours), a
+   * hint that picks how the keys inside are counted, not what they count to: then as the live keys
+   * less those that end after the range and those that start before it (the minmax indexes skip every
+   * granule of the last: at 10M calls 22 against 56 ms); otherwise as the keys that end in the range
+   * (the projection by last hour) and start in it (30 of 92 days: 22-28 against 91-97 ms).
+   */
+  startsBeforeData?: boolean;
+}
+
+export async function countKeys(ctx: MetricsContext, spec: KeySpec, range: TimeRange, options: KeyCountOptions = {}): Promise<number | null> {
+  const limits = options.limits ?? KEY_COUNT_LIMITS;
+  const grain = spec.grainMs;
+  const inner = { fromMs: Math.ceil(range.fromMs / grain) * grain, toMs: Math.floor(range.toMs / grain) * grain };
+  const hasInner = inner.fromMs < inner.toMs;
+  const edges = hasInner
+    ? [{ fromMs: range.fromMs, toMs: inner.fromMs }, { fromMs: inner.toMs, toMs: range.toMs }].filter((piece) => piece.fromMs < piece.toMs)
+    : [range];
   for (let attempt = 0; attempt < 3; attempt++) {
     const parts = await partRows(ctx.ch, spec.steps);
     if (parts.length === 0) return 0;
     const outsideLargest = parts.slice(1).reduce((sum, part) => sum + part.rows, 0);
     if (outsideLargest > Math.min(limits.maxUnmerged, limits.maxUnmergedShare * (outsideLargest + parts[0]!.rows))) return null;
-    const count = await countInParts(ctx, spec, whole, parts.map((part) => part.part));
-    // A load between the two statements would add a part: the parts listed again prove there was none.
-    const outside = ragged ? await countOnlyOutside(ctx, spec, range, whole) : 0;
+    const inside = hasInner ? await countInParts(ctx, spec, inner, parts.map((part) => part.part), options.startsBeforeData ?? false) : { count: 0, cuts: [] };
+    const across = await countAcross(ctx, spec, inner, inside.cuts, edges);
+    // A load between the statements would add a part: the parts listed again prove there was none.
     const active = (await partRows(ctx.ch, spec.steps)).map((row) => row.part);
-    if (active.length === parts.length && parts.every(({ part }) => active.includes(part))) return count - outside;
+    if (active.length === parts.length && parts.every(({ part }) => active.includes(part))) return inside.count + across;
     // a merge replaced a part, or a load added one, meanwhile: read the new ones
   }
   return null;
-}
-
-/**
- * Of the keys counted over the widened range, those with no live call in the range itself: keys
- * with a live call in the widening (raw calls, under an hour or a day at each end) and none in the
- * range, neither in its ragged edges (raw calls) nor in its whole hours or days (the rollup's rows,
- * looked up for those keys only).
- */
-async function countOnlyOutside(ctx: MetricsContext, spec: KeySpec, range: TimeRange, whole: TimeRange): Promise<number> {
-  const grain = spec.grainMs;
-  const inner = { fromMs: Math.ceil(range.fromMs / grain) * grain, toMs: Math.floor(range.toMs / grain) * grain };
-  const hasInner = inner.fromMs < inner.toMs;
-  const nonEmpty = (pieces: TimeRange[]) => pieces.filter((piece) => piece.fromMs < piece.toMs);
-  const widening = nonEmpty([{ fromMs: whole.fromMs, toMs: range.fromMs }, { fromMs: range.toMs, toMs: whole.toMs }]);
-  const edges = hasInner ? nonEmpty([{ fromMs: range.fromMs, toMs: inner.fromMs }, { fromMs: inner.toMs, toMs: range.toMs }]) : [range];
-  const params: Record<string, unknown> = {};
-  const rows = (source: MetricsSource, pieces: TimeRange[], prefix: string) =>
-    pieces.map((piece, index) => {
-      const from = source.from(ctx.projectId, piece, {}, `${prefix}${index}_`, { distinct: true });
-      Object.assign(params, from.params);
-      const key = KEY_ROWS[spec.aggregate]![source.id]!;
-      return `SELECT key_hash FROM (SELECT ${key.hash} AS key_hash, ${key.live} AS counts FROM ${from.sql}) WHERE counts`;
-    });
-  // The widening's keys first (often none: a range that starts before the first call or ends after
-  // the last), then only those are looked up in the range.
-  const [listed] = await queryRows<{ keys: string[] }>(
-    ctx.ch,
-    `SELECT groupUniqArray(hex(key_hash)) AS keys FROM (${rows(RAW_SOURCE, widening, 'g').join(' UNION ALL ')})`,
-    { tag: `metrics.key_count.${spec.key}.widening`, params, settings: RAW_SETTINGS },
-  );
-  const keys = listed?.keys ?? [];
-  if (keys.length === 0) return 0;
-  const inside = [...rows(RAW_SOURCE, edges, 'e'), ...(hasInner ? rows(spec.source, [inner], 'w') : [])].join(' UNION ALL ');
-  const [row] = await queryRows<{ n: string }>(
-    ctx.ch,
-    `SELECT uniqExact(key_hash) AS n FROM (${inside}) WHERE key_hash IN ${hashesFromHex('keys')}`,
-    { tag: `metrics.key_count.${spec.key}.outside`, params: { ...params, keys }, settings: RAW_SETTINGS },
-  );
-  return keys.length - Number(row!.n);
-}
-
-async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange, parts: string[]): Promise<number> {
-  const params = { projectId: ctx.projectId, largest: parts[0], parts, ...rangeParams(range) };
-  const hash = hashNumber(spec.hash);
-  const steps = `${spec.steps} WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)}`;
-  const largest = `${steps} AND _part = {largest:String}`;
-  const others = `${steps} AND _part != {largest:String}`;
-  const among = hashAmong(spec.hash, others);
-  // Over the largest part's hours and live counts: no key is read but the few cut rows' (the
-  // conditions are in WHERE, not in countIf, so ClickHouse reads the hours before anything else). The
-  // keys with rows in other parts are summed over all their rows, in one pass over the hashes, and
-  // their rows in the largest part taken off again. A cut key comes with its hull, to look up only
-  // those hours; a key cut in the largest part and merged here is cut both times (its merged hull
-  // holds that row's), and the look-up counts distinct keys, so it counts once.
-  const cutOf = (where: string) =>
-    `groupArrayIf(hex(${spec.hash}), ${where}), toUInt32(minIf(min_hour, ${where})), toUInt32(maxIf(max_hour, ${where}))`;
-  const cutting = `${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})`;
-  const [counts] = await queryRows<{ whole: string; cut: Cut; merged: [string, string, ...Cut] }>(
-    ctx.ch,
-    `SELECT
-       -- the live keys less those not inside: the minmax indexes on the hours skip every granule of
-       -- the last count when the range holds the whole table (77 -> 29 ms at 7.5M traces). The live
-       -- keys are all rows less those without calls (all moved to other keys): calls_trace_steps'
-       -- projection by requests (0021) finds those without reading the table (about 100 -> 10 ms).
-       (SELECT count() FROM ${largest}) - (SELECT count() FROM ${largest} AND requests <= 0)
-         - (SELECT count() FROM ${largest} AND requests > 0 AND NOT (${HULL_INSIDE})) AS whole,
-       (SELECT (${cutOf('1')}) FROM ${largest} AND ${cutting}) AS cut,
-       (SELECT (countIf(requests > 0 AND ${HULL_INSIDE}), sum(replaced), ${cutOf(cutting)})
-        FROM (SELECT any(key_hash) AS ${spec.hash}, sum(live) AS requests, min(lo) AS min_hour, max(hi) AS max_hour, max(counted) AS replaced
-              FROM (SELECT ${hash} AS key, ${spec.hash} AS key_hash, requests AS live, min_hour AS lo, max_hour AS hi,
-                           _part = {largest:String} AND requests > 0 AND ${HULL_INSIDE} AS counted
-                    FROM ${spec.steps} PREWHERE ${among.prewhere}
-                    WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)} AND ${among.where})
-              GROUP BY key)) AS merged`,
-    { tag: `metrics.key_count.${spec.key}`, params },
-  );
-  const { whole } = counts!;
-  const [merged, replaced, ...cutMerged] = counts!.merged;
-  const across = await countCut(ctx, spec, params, [counts!.cut, cutMerged]);
-  return Number(whole) - Number(replaced) + Number(merged) + across;
 }
 
 /** Keys' hashes (hex), and the first and last hour (epoch seconds) of their hulls. */
 type Cut = [string[], number | string, number | string];
 
 /**
- * The keys cut by a bound that have a live call in the range: the same test as the rollup source
- * (a (time, key) row whose calls still count), over the hours or days of their hulls only.
+ * The keys inside `range` (whole hours or days), and those it cuts: in the largest part as it is,
+ * and summed over all their rows for the keys with rows in other parts.
  */
-async function countCut(ctx: MetricsContext, spec: KeySpec, params: Record<string, unknown>, cuts: Cut[]): Promise<number> {
-  const found = cuts.filter(([ids]) => ids.length > 0);
-  if (found.length === 0) return 0;
-  const keys = found.flatMap(([list]) => list);
-  const first = Math.min(...found.map(([, lo]) => Number(lo)));
-  const last = Math.max(...found.map(([, , hi]) => Number(hi)));
-  const { table, time } = spec.rollup;
-  const { hash } = spec;
-  const hull = time === 'day' ? 'toDate(toDateTime({first:UInt32}, \'UTC\'))' : "toDateTime({first:UInt32}, 'UTC')";
-  const hullEnd = time === 'day' ? 'toDate(toDateTime({last:UInt32}, \'UTC\'))' : "toDateTime({last:UInt32}, 'UTC')";
-  const [row] = await queryRows<{ n: string }>(
+async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange, parts: string[], startsBeforeData: boolean): Promise<{ count: number; cuts: Cut[] }> {
+  const params = { projectId: ctx.projectId, largest: parts[0], parts, ...rangeParams(range) };
+  const hash = hashNumber(spec.hash);
+  const steps = `${spec.steps} WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)}`;
+  const largest = `${steps} AND _part = {largest:String}`;
+  const others = `${steps} AND _part != {largest:String}`;
+  const among = hashAmong(spec.hash, others);
+  // The conditions are in WHERE, not in countIf, so ClickHouse reads the hours before anything else,
+  // and ranges of last hours read the projection by them (0023). The live keys are all rows less those
+  // without calls (all moved to other keys): the projection by requests (0021) finds those without
+  // reading the table.
+  const inside = startsBeforeData
+    ? `(SELECT count() FROM ${largest}) - (SELECT count() FROM ${largest} AND requests <= 0)
+         - (SELECT count() FROM ${largest} AND requests > 0 AND ${HULL_ENDS_AFTER})
+         - (SELECT count() FROM ${largest} AND requests > 0 AND NOT (${HULL_ENDS_AFTER}) AND ${HULL_STARTS_BEFORE})`
+    : `(SELECT count() FROM ${largest} AND requests > 0 AND ${HULL_ENDS_FROM} AND ${HULL_INSIDE})`;
+  const cutOf = (where: string) =>
+    `groupArrayIf(hex(${spec.hash}), ${where}), toUInt32(minIf(min_hour, ${where})), toUInt32(maxIf(max_hour, ${where}))`;
+  const cutting = `${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})`;
+  // The keys with rows in other parts, summed over all their rows, in one pass over the hashes, and
+  // their rows in the largest part counted above taken off again. A cut key comes with its hull, to
+  // look up only those hours; a key cut in the largest part and merged here is cut both times (its
+  // merged hull holds that row's), and the look-up counts distinct keys, so it counts once.
+  const merged =
+    parts.length === 1
+      ? ''
+      : `,
+       (SELECT (countIf(requests > 0 AND ${HULL_INSIDE}), sum(replaced), ${cutOf(cutting)})
+        FROM (SELECT any(key_hash) AS ${spec.hash}, sum(live) AS requests, min(lo) AS min_hour, max(hi) AS max_hour, max(counted) AS replaced
+              FROM (SELECT ${hash} AS key, ${spec.hash} AS key_hash, requests AS live, min_hour AS lo, max_hour AS hi,
+                           _part = {largest:String} AND requests > 0 AND ${HULL_INSIDE} AS counted
+                    FROM ${spec.steps} PREWHERE ${among.prewhere}
+                    WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)} AND ${among.where})
+              GROUP BY key)) AS merged`;
+  const [counts] = await queryRows<{ inside: string; cut: Cut; merged?: [string, string, ...Cut] }>(
     ctx.ch,
-    `SELECT uniqExactIf(${hash}, requests > 0) AS n FROM ${table} FINAL
-     WHERE project_id = {projectId:String} AND ${rangeCondition(time, time === 'day' ? 'date' : 'time')}
-       AND ${time} >= ${hull} AND ${time} <= ${hullEnd}
-       AND ${hash} IN ${hashesFromHex('cut')}
-     SETTINGS do_not_merge_across_partitions_select_final = 1`,
-    { tag: `metrics.key_count.${spec.key}.cut`, params: { ...params, cut: keys, first, last } },
+    `SELECT
+       ${inside} AS inside,
+       -- the cut keys' rows found by their offsets in the projection by last hour, then their hashes
+       (SELECT (${cutOf('1')}) FROM ${largest} AND _part_offset IN (SELECT _part_offset FROM ${largest} AND ${cutting})) AS cut${merged}`,
+    { tag: `metrics.key_count.${spec.key}`, params },
   );
+  if (!counts!.merged) return { count: Number(counts!.inside), cuts: [counts!.cut] };
+  const [keys, replaced, ...cutMerged] = counts!.merged;
+  return { count: Number(counts!.inside) - Number(replaced) + Number(keys), cuts: [counts!.cut, cutMerged] };
+}
+
+/**
+ * The keys counted across the bounds of the whole hours (days) `inner`: the cut keys with a live call
+ * there (the same test as the rollup source, a (time, key) row whose calls still count, over the
+ * hours or days of their hulls only), together with the keys of the raw calls in the ragged edges,
+ * each key once.
+ */
+async function countAcross(ctx: MetricsContext, spec: KeySpec, inner: TimeRange, cuts: Cut[], edges: TimeRange[]): Promise<number> {
+  const params: Record<string, unknown> = { projectId: ctx.projectId };
+  const branches = edges.map((piece, index) => {
+    const from = RAW_SOURCE.from(ctx.projectId, piece, {}, `e${index}_`, { distinct: true });
+    Object.assign(params, from.params);
+    const key = KEY_ROWS[spec.aggregate]![RAW_SOURCE.id]!;
+    return `SELECT key_hash FROM (SELECT ${key.hash} AS key_hash, ${key.live} AS counts FROM ${from.sql}) WHERE counts`;
+  });
+  const found = cuts.filter(([ids]) => ids.length > 0);
+  if (found.length > 0) {
+    const { table, time } = spec.rollup;
+    const day = time === 'day';
+    const hour = (param: string) => (day ? `toDate(toDateTime({${param}:UInt32}, 'UTC'))` : `toDateTime({${param}:UInt32}, 'UTC')`);
+    Object.assign(params, rangeParams(inner), {
+      cut: found.flatMap(([list]) => list),
+      first: Math.min(...found.map(([, lo]) => Number(lo))),
+      last: Math.max(...found.map(([, , hi]) => Number(hi))),
+    });
+    branches.push(
+      `SELECT key_hash FROM (SELECT ${spec.hash} AS key_hash, requests > 0 AS counts FROM ${table} FINAL
+        WHERE project_id = {projectId:String} AND ${rangeCondition(time, day ? 'date' : 'time')}
+          AND ${time} >= ${hour('first')} AND ${time} <= ${hour('last')} AND ${spec.hash} IN ${hashesFromHex('cut')})
+       WHERE counts`,
+    );
+  }
+  if (branches.length === 0) return 0;
+  const [row] = await queryRows<{ n: string }>(ctx.ch, `SELECT uniqExact(key_hash) AS n FROM (${branches.join(' UNION ALL ')})`, {
+    tag: `metrics.key_count.${spec.key}.across`,
+    params,
+    settings: RAW_SETTINGS,
+  });
   return Number(row!.n);
 }

@@ -17,6 +17,12 @@ const ceilHour = (bound: string) => `(toDateTime(toStartOfHour({${bound}:DateTim
 export const HULL_INSIDE = `min_hour >= ${ceilHour('from')} AND max_hour < ${floorHour('to')}`;
 /** A trace with a call hour overlapping [from, to): max_hour + 1 h > from, min_hour < to. */
 export const HULL_OVERLAPS = `max_hour >= ${floorHour('from')} AND min_hour < ${ceilHour('to')}`;
+/** A trace whose hours end in the first hour of [from, to) or later: implied by HULL_INSIDE and HULL_OVERLAPS, and a range of the projection by last hour (0023). */
+export const HULL_ENDS_FROM = `max_hour >= ${floorHour('from')}`;
+/** A trace with an hour in the last hour of [from, to) or later: not inside by its end. */
+export const HULL_ENDS_AFTER = `max_hour >= ${floorHour('to')}`;
+/** A trace with an hour before the first whole hour of [from, to): not inside by its start. */
+export const HULL_STARTS_BEFORE = `min_hour < ${ceilHour('from')}`;
 
 /**
  * A key hash column (FixedString(16), migration 0022) as a number: a set of UInt128 is faster to
