@@ -66,6 +66,14 @@ describe('group_by and filters over hand-computed calls', () => {
       { model: 'gpt-4o', spend_share: 0.2 / 0.3, request_share: 0.5 },
       { model: 'gpt-4o-mini', spend_share: 0.1 / 0.3, request_share: 0.5 },
     ]);
+    // ungrouped, the one group is the whole range (its own aggregates are the totals): 1, or null
+    // without calls, and with a filter too
+    for (const filters of [{}, { name: 'chat' }, { name: 'no-such-feature' }]) {
+      const { data: whole } = await getMetrics(ctx(), { ...RANGE, metrics: ['spend_share', 'request_share', 'requests'], filters });
+      const share = whole[0]!.requests === 0 ? null : 1;
+      expect(whole, JSON.stringify(filters)).toEqual([{ spend_share: share, request_share: share, requests: whole[0]!.requests }]);
+    }
+    expect((await getMetrics(ctx(), { ...RANGE, metrics: ['requests'], filters: { name: 'chat' } })).data[0]!.requests).toBeGreaterThan(0);
   });
 
   it('orders by a metric and limits, for top-N lists', async () => {

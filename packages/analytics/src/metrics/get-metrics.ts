@@ -193,7 +193,10 @@ export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, option
   let from = joinParts(inner, 'g', grouped, params);
   if (totals.length > 0) from += ` CROSS JOIN ${joinParts(totals, 't', false, params)}`;
 
-  const columns = [...(grouped ? ['group_key'] : []), ...metrics.map((name) => `${METRICS[name].sql} AS ${name}`)];
+  // Ungrouped, the totals are the group's aggregates (planQuery reads no total part): `a_spend AS
+  // t_spend` in the same SELECT, which the shares' expressions read.
+  const sharedTotals = grouped ? [] : neededAggregates(metrics).totals.map((name) => `a_${name} AS t_${name}`);
+  const columns = [...(grouped ? ['group_key'] : []), ...sharedTotals, ...metrics.map((name) => `${METRICS[name].sql} AS ${name}`)];
   const order = query.order_by ? ` ORDER BY ${query.order_by} DESC${grouped ? ', group_key' : ''}` : grouped ? ' ORDER BY group_key' : '';
   const limit = query.limit !== undefined ? ' LIMIT {limit:UInt32}' : '';
   if (query.limit !== undefined) params.limit = query.limit;
@@ -213,7 +216,8 @@ export function planQuery(query: MetricsQuery, options: MetricsOptions = {}): { 
   const plain = !query.group_by && activeFilters(filters).length === 0;
   const counted = plain ? (Object.keys(options.counts ?? {}) as CountedKey[]) : [];
   const groupParts = planParts({ range, aggregates: needs.group, group_by: query.group_by, filters, counted }, options.source);
-  const totalParts = needs.totals.length > 0 ? planParts({ range, aggregates: needs.totals, filters }, options.source) : [];
+  // without group_by the one group is the whole range: its aggregates are the totals (sharedTotals)
+  const totalParts = needs.totals.length > 0 && query.group_by !== undefined ? planParts({ range, aggregates: needs.totals, filters }, options.source) : [];
   return { groupParts, totalParts };
 }
 

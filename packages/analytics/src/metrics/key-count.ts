@@ -139,14 +139,14 @@ export async function countKeys(ctx: MetricsContext, spec: KeySpec, range: TimeR
   return null;
 }
 
-/** Keys' hashes (hex), and the first and last hour (epoch seconds) of their hulls. */
-type Cut = [string[], number | string, number | string];
+/** A key's hash (hex), and the first and last hour (epoch seconds) of its hull. */
+type CutKey = [string, number | string, number | string];
 
 /**
  * The keys inside `range` (whole hours or days), and those it cuts: in the largest part as it is,
  * and summed over all their rows for the keys with rows in other parts.
  */
-async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange, parts: string[], startsBeforeData: boolean): Promise<{ count: number; cuts: Cut[] }> {
+async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange, parts: string[], startsBeforeData: boolean): Promise<{ count: number; cuts: CutKey[] }> {
   const params = { projectId: ctx.projectId, largest: parts[0], parts, ...rangeParams(range) };
   const hash = hashNumber(spec.hash);
   const steps = `${spec.steps} WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)}`;
@@ -162,8 +162,7 @@ async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange
          - (SELECT count() FROM ${largest} AND requests > 0 AND ${HULL_ENDS_AFTER})
          - (SELECT count() FROM ${largest} AND requests > 0 AND NOT (${HULL_ENDS_AFTER}) AND ${HULL_STARTS_BEFORE})`
     : `(SELECT count() FROM ${largest} AND requests > 0 AND ${HULL_ENDS_FROM} AND ${HULL_INSIDE})`;
-  const cutOf = (where: string) =>
-    `groupArrayIf(hex(${spec.hash}), ${where}), toUInt32(minIf(min_hour, ${where})), toUInt32(maxIf(max_hour, ${where}))`;
+  const cutOf = (where: string) => `groupArrayIf((hex(${spec.hash}), toUInt32(min_hour), toUInt32(max_hour)), ${where})`;
   const cutting = `${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})`;
   // The keys with rows in other parts, summed over all their rows, in one pass over the hashes, and
   // their rows in the largest part counted above taken off again. A cut key comes with its hull, to
@@ -180,26 +179,27 @@ async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange
                     FROM ${spec.steps} PREWHERE ${among.prewhere}
                     WHERE project_id = {projectId:String} AND _part IN {parts:Array(String)} AND ${among.where})
               GROUP BY key)) AS merged`;
-  const [counts] = await queryRows<{ inside: string; cut: Cut; merged?: [string, string, ...Cut] }>(
+  const [counts] = await queryRows<{ inside: string; cut: CutKey[]; merged?: [string, string, CutKey[]] }>(
     ctx.ch,
     `SELECT
        ${inside} AS inside,
        -- the cut keys' rows found by their offsets in the projection by last hour, then their hashes
-       (SELECT (${cutOf('1')}) FROM ${largest} AND _part_offset IN (SELECT _part_offset FROM ${largest} AND ${cutting})) AS cut${merged}`,
+       (SELECT ${cutOf('1')} FROM ${largest} AND _part_offset IN (SELECT _part_offset FROM ${largest} AND ${cutting})) AS cut${merged}`,
     { tag: `metrics.key_count.${spec.key}`, params },
   );
-  if (!counts!.merged) return { count: Number(counts!.inside), cuts: [counts!.cut] };
-  const [keys, replaced, ...cutMerged] = counts!.merged;
-  return { count: Number(counts!.inside) - Number(replaced) + Number(keys), cuts: [counts!.cut, cutMerged] };
+  if (!counts!.merged) return { count: Number(counts!.inside), cuts: counts!.cut };
+  const [keys, replaced, cutMerged] = counts!.merged;
+  return { count: Number(counts!.inside) - Number(replaced) + Number(keys), cuts: [...counts!.cut, ...cutMerged] };
 }
 
 /**
  * The keys counted across the bounds of the whole hours (days) `inner`: the cut keys with a live call
  * there (the same test as the rollup source, a (time, key) row whose calls still count, over the
- * hours or days of their hulls only), together with the keys of the raw calls in the ragged edges,
- * each key once.
+ * hours or days of their hulls only: those cut by the start of `inner` up to the last hull end among
+ * them, those cut by its end from the first hull start among them), together with the keys of the
+ * raw calls in the ragged edges, each key once.
  */
-async function countAcross(ctx: MetricsContext, spec: KeySpec, inner: TimeRange, cuts: Cut[], edges: TimeRange[]): Promise<number> {
+async function countAcross(ctx: MetricsContext, spec: KeySpec, inner: TimeRange, cuts: CutKey[], edges: TimeRange[]): Promise<number> {
   const params: Record<string, unknown> = { projectId: ctx.projectId };
   const branches = edges.map((piece, index) => {
     const from = RAW_SOURCE.from(ctx.projectId, piece, {}, `e${index}_`, { distinct: true });
@@ -207,20 +207,23 @@ async function countAcross(ctx: MetricsContext, spec: KeySpec, inner: TimeRange,
     const key = KEY_ROWS[spec.aggregate]![RAW_SOURCE.id]!;
     return `SELECT key_hash FROM (SELECT ${key.hash} AS key_hash, ${key.live} AS counts FROM ${from.sql}) WHERE counts`;
   });
-  const found = cuts.filter(([ids]) => ids.length > 0);
-  if (found.length > 0) {
+  if (cuts.length > 0) {
     const { table, time } = spec.rollup;
     const day = time === 'day';
     const hour = (param: string) => (day ? `toDate(toDateTime({${param}:UInt32}, 'UTC'))` : `toDateTime({${param}:UInt32}, 'UTC')`);
-    Object.assign(params, rangeParams(inner), {
-      cut: found.flatMap(([list]) => list),
-      first: Math.min(...found.map(([, lo]) => Number(lo))),
-      last: Math.max(...found.map(([, , hi]) => Number(hi))),
-    });
+    // two runs of hours at the bounds (the rollup is sorted by hour, then key), not the whole range
+    // between the first hull start and the last hull end (at 10M calls over 30 days: 39 -> 12 ms)
+    let before = 0;
+    let after = 2 ** 32 - 1;
+    for (const [, first, last] of cuts) {
+      if (Number(first) * 1000 < inner.fromMs) before = Math.max(before, Number(last));
+      if (Number(last) * 1000 + HOUR_MS > inner.toMs) after = Math.min(after, Number(first));
+    }
+    Object.assign(params, rangeParams(inner), { cut: cuts.map(([hash]) => hash), before, after });
     branches.push(
       `SELECT key_hash FROM (SELECT ${spec.hash} AS key_hash, requests > 0 AS counts FROM ${table} FINAL
         WHERE project_id = {projectId:String} AND ${rangeCondition(time, day ? 'date' : 'time')}
-          AND ${time} >= ${hour('first')} AND ${time} <= ${hour('last')} AND ${spec.hash} IN ${hashesFromHex('cut')})
+          AND (${time} <= ${hour('before')} OR ${time} >= ${hour('after')}) AND ${spec.hash} IN ${hashesFromHex('cut')})
        WHERE counts`,
     );
   }
