@@ -155,18 +155,21 @@ describe('countKeys', () => {
     }
   });
 
-  it('migrations 0014 and 0015 add the calls loaded before them', async () => {
+  it('migrations 0014 and 0015 (then 0024) add the calls loaded before them', async () => {
     // every project's: 0014's guard adds them only when none of them is there
     const noTrace = "SELECT id FROM calls WHERE trace_id = ''";
     await command(ch, `ALTER TABLE calls_trace_steps DELETE WHERE trace_id IN (${noTrace}) SETTINGS mutations_sync = 2`, { tag: 'test' });
+    // calls_session_steps as before 0015: no table rows, no view; 0024's column comes after it
+    await command(ch, 'DROP VIEW calls_session_steps_mv', { tag: 'test' });
+    await command(ch, 'ALTER TABLE calls_session_steps DROP COLUMN cost_total', { tag: 'test' });
     await command(ch, 'TRUNCATE TABLE calls_session_steps', { tag: 'test' });
     const everything = { fromMs: at(1, 0), toMs: at(5, 0) };
     expect(await countKeys(ctx(), TRACES, everything, { limits: ALWAYS })).toBeLessThan(Number(await raw('traces', everything.fromMs, everything.toMs)));
     expect(await countKeys(ctx(), SESSIONS, everything, { limits: ALWAYS })).toBe(0);
-    for (const name of ['0014_trace_steps_keys', '0015_calls_session_steps']) {
+    for (const name of ['0014_trace_steps_keys', '0015_calls_session_steps', '0024_session_steps_cost']) {
       const [migration] = readMigrations().filter((m) => m.name === name);
       for (const statement of migration!.statements) await command(ch, statement, { tag: 'test' });
     }
-    await expectExact('after 0014 and 0015 again');
+    await expectExact('after 0014, 0015 and 0024 again');
   });
 });

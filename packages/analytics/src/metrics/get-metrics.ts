@@ -3,12 +3,13 @@
 // per part of the plan joined by group, and for shares a cross join with the whole range's
 // aggregates (same filters, so a call with two tags is one call).
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
-import { activeFilters, groupExpression, hashNumber, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
+import { activeFilters, groupExpression, hashNumber, HOUR_MS, RAW_SETTINGS, type Filters, type GroupBy, type SqlFragment, type TimeRange } from '../sql/index.ts';
 import { aggregateSql, KEY_ROWS, rowRequests, SUM_TYPES, TRACE_KEY, type AggregateName } from './aggregates.ts';
 import { neededAggregates, planParts, type CountedKey, type MetricsPlan, type QueryPart } from './plan.ts';
 import { METRICS, type MetricName } from './registry.ts';
 import type { MetricsSource } from './sources.ts';
-import { callHours, countKeys, SESSIONS, TRACES, type KeySpec } from './key-count.ts';
+import { callHours, countKeys, SESSIONS, TRACES, type CallHours, type KeySpec } from './key-count.ts';
+import { isTopSessions, topSessionCandidates } from './top-sessions.ts';
 
 export interface MetricsContext {
   ch: ClickHouse;
@@ -189,7 +190,9 @@ export function buildMetricsSql(ctx: MetricsContext, query: MetricsQuery, option
   const inner = groupParts.map((part) =>
     aggregateQuery(ctx, { plan: part.plan, exported: part.aggregates, prefix: 'a_', filters, groupBy: query.group_by, joined: groupParts.length > 1 }),
   );
-  const totals = totalParts.map((part) => aggregateQuery(ctx, { plan: part.plan, exported: part.aggregates, prefix: 't_', filters, groupBy: undefined, joined: false }));
+  // the whole range's totals: over every session, also when the groups are some sessions only
+  const { session_ids: _groups, ...totalFilters } = filters;
+  const totals = totalParts.map((part) => aggregateQuery(ctx, { plan: part.plan, exported: part.aggregates, prefix: 't_', filters: totalFilters, groupBy: undefined, joined: false }));
   let from = joinParts(inner, 'g', grouped, params);
   if (totals.length > 0) from += ` CROSS JOIN ${joinParts(totals, 't', false, params)}`;
 
@@ -248,20 +251,36 @@ export function countableKeys(query: MetricsQuery, options: MetricsOptions = {})
 const KEY_SPECS: Record<CountedKey, KeySpec> = { traces: TRACES, sessions: SESSIONS };
 
 /** The counts countKeys can take for the query (none when a busy store gives up on one). */
-async function keyCounts(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions): Promise<Partial<Record<CountedKey, number>>> {
+async function keyCounts(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions, hours: () => Promise<CallHours>): Promise<Partial<Record<CountedKey, number>>> {
   const keys = countableKeys(query, options);
   if (keys.length === 0) return {};
   const range = toRange(query);
-  const hours = await callHours(ctx);
+  const extent = await hours();
   const counts: Partial<Record<CountedKey, number>> = {};
   for (const key of keys) {
     const spec = KEY_SPECS[key];
     // a ragged range is counted over its whole hours (days) and its edges' raw calls (countKeys)
-    const startsBeforeData = !hours || Math.ceil(range.fromMs / spec.grainMs) * spec.grainMs <= hours.firstMs;
+    const startsBeforeData = !extent || Math.ceil(range.fromMs / spec.grainMs) * spec.grainMs <= extent.firstMs;
     const count = await countKeys(ctx, spec, range, { startsBeforeData });
     if (count !== null) counts[key] = count;
   }
   return counts;
+}
+
+/**
+ * The sessions a top-N list of sessions by spend can hold (top-sessions.ts), when the range covers
+ * most of the project's hours: picking them reads every session's row (130-190 ms at 2M sessions),
+ * where grouping the rollup costs by the range (30 of 92 days: 150-170 ms, the whole period 190-290).
+ */
+async function topSessions(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions, hours: () => Promise<CallHours>): Promise<string[] | null> {
+  if (!isTopSessions(query, options)) return null;
+  const range = toRange(query);
+  const extent = await hours();
+  if (!extent) return null;
+  const end = extent.lastMs + HOUR_MS;
+  const covered = Math.min(range.toMs, end) - Math.max(range.fromMs, extent.firstMs);
+  if (covered < 0.5 * (end - extent.firstMs)) return null;
+  return topSessionCandidates(ctx, range, query.limit!);
 }
 
 /**
@@ -274,8 +293,13 @@ export function getMetrics(ctx: MetricsContext, query: MetricsQuery, options: Me
 }
 
 async function runMetrics(ctx: MetricsContext, query: MetricsQuery, options: MetricsOptions): Promise<{ data: MetricsRow[] }> {
-  const counts = await keyCounts(ctx, query, options);
-  const built = buildMetricsSql(ctx, query, Object.keys(counts).length > 0 ? { ...options, counts } : options);
+  let extent: Promise<CallHours> | undefined;
+  const hours = () => (extent ??= callHours(ctx));
+  const counts = await keyCounts(ctx, query, options, hours);
+  // a top-N list of sessions by spend groups only the sessions that can be in it
+  const candidates = await topSessions(ctx, query, options, hours);
+  const narrowed = candidates ? { ...query, filters: { ...query.filters, session_ids: candidates } } : query;
+  const built = buildMetricsSql(ctx, narrowed, Object.keys(counts).length > 0 ? { ...options, counts } : options);
   const rows = await queryRows<Record<string, unknown>>(ctx.ch, built.sql, {
     tag: `metrics.${built.source}${query.group_by ? `.by_${query.group_by}` : ''}`,
     params: built.params,

@@ -26,8 +26,11 @@ import { KEY_ROWS } from './aggregates.ts';
 import type { MetricsContext } from './get-metrics.ts';
 import { DAILY_SESSIONS_SOURCE, HOURLY_TRACES_SOURCE, RAW_SOURCE, type MetricsSource } from './sources.ts';
 
-/** The first and last hour with calls of the project (calls_hourly, a few rows per hour), in ms; null when it has none. */
-export async function callHours(ctx: MetricsContext): Promise<{ firstMs: number; lastMs: number } | null> {
+/** The first and last hour with calls of a project, in ms; null when it has none. */
+export type CallHours = { firstMs: number; lastMs: number } | null;
+
+/** The project's CallHours (calls_hourly, a few rows per hour). */
+export async function callHours(ctx: MetricsContext): Promise<CallHours> {
   const [row] = await queryRows<{ first: number | string; last: number | string; hours: string }>(
     ctx.ch,
     `SELECT toUInt32(min(hour)) AS first, toUInt32(max(hour)) AS last, count() AS hours

@@ -3,7 +3,13 @@
 
 export const FILTER_NAMES = ['model', 'name', 'user_id', 'environment', 'tag'] as const;
 export type FilterName = (typeof FILTER_NAMES)[number];
-export type Filters = Partial<Record<FilterName, string>>;
+export type Filters = Partial<Record<FilterName, string>> & {
+  /**
+   * Only these sessions (internal, not a filter of the API): the candidates of a top-N list of
+   * sessions (metrics/top-sessions.ts). Read where the source has session_id, never planned on.
+   */
+  session_ids?: readonly string[];
+};
 
 /** How a source reads a dimension; a dimension it lacks cannot be filtered or grouped there. */
 export type DimensionColumns = Partial<Record<string, string>>;
@@ -46,6 +52,11 @@ export function filterConditions(filters: Filters, columns: DimensionColumns, ta
     const column = columns[name];
     if (!column) throw new Error(`filterConditions: this source has no ${name}`);
     parts.push(`${column} = {${param}:String}`);
+  }
+  if (filters.session_ids) {
+    if (!columns.session_id) throw new Error('filterConditions: this source has no session_id');
+    params.f_session_ids = [...filters.session_ids];
+    parts.push(`${columns.session_id} IN {f_session_ids:Array(String)}`);
   }
   return { sql: parts.map((part) => ` AND ${part}`).join(''), params };
 }
