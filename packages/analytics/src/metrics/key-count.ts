@@ -21,7 +21,7 @@
 // the rollup, and the edges in raw calls, as they are a moment later: a call loaded in between can
 // show there first, as with any two statements read during ingestion.)
 import { queryRows } from '@margin/clickhouse';
-import { DAY_MS, hashAmong, hashesFromHex, hashNumber, HOUR_MS, HULL_ENDS_AFTER, HULL_ENDS_FROM, HULL_INSIDE, HULL_OVERLAPS, HULL_STARTS_BEFORE, partRows, rangeCondition, rangeParams, RAW_SETTINGS, type TimeRange } from '../sql/index.ts';
+import { cutOffsets, DAY_MS, hashAmong, hashesFromHex, hashNumber, HOUR_MS, HULL_ENDS_AFTER, HULL_ENDS_FROM, HULL_INSIDE, HULL_OVERLAPS, HULL_STARTS_BEFORE, partRows, rangeCondition, rangeParams, RAW_SETTINGS, type TimeRange } from '../sql/index.ts';
 import { KEY_ROWS } from './aggregates.ts';
 import type { MetricsContext } from './get-metrics.ts';
 import { DAILY_SESSIONS_SOURCE, HOURLY_TRACES_SOURCE, RAW_SOURCE, type MetricsSource } from './sources.ts';
@@ -187,7 +187,7 @@ async function countInParts(ctx: MetricsContext, spec: KeySpec, range: TimeRange
     `SELECT
        ${inside} AS inside,
        -- the cut keys' rows found by their offsets in the projection by last hour, then their hashes
-       (SELECT ${cutOf('1')} FROM ${largest} AND _part_offset IN (SELECT _part_offset FROM ${largest} AND ${cutting})) AS cut${merged}`,
+       (SELECT ${cutOf('1')} FROM ${largest} AND _part_offset IN (${cutOffsets(largest)})) AS cut${merged}`,
     { tag: `metrics.key_count.${spec.key}`, params },
   );
   if (!counts!.merged) return { count: Number(counts!.inside), cuts: counts!.cut };

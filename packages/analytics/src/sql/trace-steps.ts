@@ -25,6 +25,19 @@ export const HULL_ENDS_AFTER = `max_hour >= ${floorHour('to')}`;
 export const HULL_STARTS_BEFORE = `min_hour < ${ceilHour('from')}`;
 
 /**
+ * The offsets (`_part_offset`) of the rows of `steps` (a steps table and its WHERE) whose hull a
+ * bound of [from, to) cuts (HULL_OVERLAPS AND NOT HULL_INSIDE), as two disjoint reads each of which an
+ * index narrows: those reaching the range's last hour or beyond, a range of the projection by last
+ * hour (0023); and those ending before it that start before the range, which the minmax index on
+ * min_hour skips when the range starts before the data. In one condition the whole table was read
+ * (33 against 10 ms for the whole period of 10M calls).
+ */
+export const cutOffsets = (steps: string): string =>
+  `SELECT _part_offset FROM ${steps} AND ${HULL_ENDS_AFTER} AND min_hour < ${ceilHour('to')}
+   UNION ALL
+   SELECT _part_offset FROM ${steps} AND NOT (${HULL_ENDS_AFTER}) AND ${HULL_ENDS_FROM} AND ${HULL_STARTS_BEFORE}`;
+
+/**
  * A key hash column (FixedString(16), migration 0022) as a number: a set of UInt128 is faster to
  * probe than one of FixedString(16) (95 against 160 ms for 7.5M rows against 74,000 keys).
  */
