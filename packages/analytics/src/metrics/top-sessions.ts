@@ -14,7 +14,9 @@
 //   * '', the group of the calls without a session, which the steps table does not hold.
 // getMetrics then computes the list over those sessions as it would over all (one definition), and
 // the list's order and limit pick the answer. Inside one engine turn (getMetrics runs its statements
-// together) no load comes between the two reads.
+// together) no load comes between the two reads. On a ClickHouse server one can: a session whose
+// spend passes the list's last one just then shows from the next query on, as with any two
+// statements read during ingestion.
 import { queryRows } from '@margin/clickhouse';
 import { activeFilters, hashNumber, HULL_ENDS_FROM, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeParams, type TimeRange } from '../sql/index.ts';
 import type { MetricsContext, MetricsOptions, MetricsQuery } from './get-metrics.ts';
