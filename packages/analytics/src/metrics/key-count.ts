@@ -24,7 +24,7 @@ import { queryRows } from '@margin/clickhouse';
 import { cutOffsets, DAY_MS, hashAmong, hashesFromHex, hashNumber, HOUR_MS, HULL_ENDS_AFTER, HULL_ENDS_FROM, HULL_INSIDE, HULL_OVERLAPS, HULL_STARTS_BEFORE, partRows, rangeCondition, rangeParams, RAW_SETTINGS, type TimeRange } from '../sql/index.ts';
 import { KEY_ROWS } from './aggregates.ts';
 import type { MetricsContext } from './get-metrics.ts';
-import { DAILY_SESSIONS_SOURCE, HOURLY_TRACES_SOURCE, RAW_SOURCE, type MetricsSource } from './sources.ts';
+import { RAW_SOURCE } from './sources.ts';
 
 /** The first and last hour with calls of a project, in ms; null when it has none. */
 export type CallHours = { firstMs: number; lastMs: number } | null;
@@ -60,9 +60,8 @@ export interface KeySpec {
   key: 'trace_id' | 'session_id';
   hash: 'trace_hash' | 'session_hash';
   rollup: { table: 'calls_hourly_traces' | 'calls_daily_sessions'; time: 'hour' | 'day' };
-  /** The distinct count it is (KEY_ROWS), the rollup's source and grain: ragged ranges are counted over whole ones. */
+  /** The distinct count it is (KEY_ROWS), and the rollup's grain: ragged ranges are counted over whole ones. */
   aggregate: 'traces' | 'sessions';
-  source: MetricsSource;
   grainMs: number;
 }
 
@@ -72,7 +71,6 @@ export const TRACES: KeySpec = {
   hash: 'trace_hash',
   rollup: { table: 'calls_hourly_traces', time: 'hour' },
   aggregate: 'traces',
-  source: HOURLY_TRACES_SOURCE,
   grainMs: HOUR_MS,
 };
 /** Sessions: counted over whole days (the rollup that settles cut sessions is daily). */
@@ -82,7 +80,6 @@ export const SESSIONS: KeySpec = {
   hash: 'session_hash',
   rollup: { table: 'calls_daily_sessions', time: 'day' },
   aggregate: 'sessions',
-  source: DAILY_SESSIONS_SOURCE,
   grainMs: DAY_MS,
 };
 
@@ -119,27 +116,38 @@ export interface KeyCountOptions {
   startsBeforeData?: boolean;
 }
 
+/**
+ * `read` over the active parts of a steps table (names, largest first), its answer returned only when
+ * those parts are all still active afterwards: one snapshot of the table (a merge or a load meanwhile:
+ * read again, up to three times). `empty` for a table without parts; null when more of the table is
+ * outside its largest part than `limits` allow, or when the parts kept changing.
+ */
+export async function inStableParts<T>(ch: MetricsContext['ch'], table: KeySpec['steps'], limits: KeyCountLimits, empty: T, read: (parts: string[]) => Promise<T>): Promise<T | null> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const parts = await partRows(ch, table);
+    if (parts.length === 0) return empty;
+    const outsideLargest = parts.slice(1).reduce((sum, part) => sum + part.rows, 0);
+    if (outsideLargest > Math.min(limits.maxUnmerged, limits.maxUnmergedShare * (outsideLargest + parts[0]!.rows))) return null;
+    const answer = await read(parts.map((part) => part.part));
+    // A load between the statements would add a part: the parts listed again prove there was none.
+    const active = (await partRows(ch, table)).map((row) => row.part);
+    if (active.length === parts.length && parts.every(({ part }) => active.includes(part))) return answer;
+    // a merge replaced a part, or a load added one, meanwhile: read the new ones
+  }
+  return null;
+}
+
 export async function countKeys(ctx: MetricsContext, spec: KeySpec, range: TimeRange, options: KeyCountOptions = {}): Promise<number | null> {
-  const limits = options.limits ?? KEY_COUNT_LIMITS;
   const grain = spec.grainMs;
   const inner = { fromMs: Math.ceil(range.fromMs / grain) * grain, toMs: Math.floor(range.toMs / grain) * grain };
   const hasInner = inner.fromMs < inner.toMs;
   const edges = hasInner
     ? [{ fromMs: range.fromMs, toMs: inner.fromMs }, { fromMs: inner.toMs, toMs: range.toMs }].filter((piece) => piece.fromMs < piece.toMs)
     : [range];
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const parts = await partRows(ctx.ch, spec.steps);
-    if (parts.length === 0) return 0;
-    const outsideLargest = parts.slice(1).reduce((sum, part) => sum + part.rows, 0);
-    if (outsideLargest > Math.min(limits.maxUnmerged, limits.maxUnmergedShare * (outsideLargest + parts[0]!.rows))) return null;
-    const inside = hasInner ? await countInParts(ctx, spec, inner, parts.map((part) => part.part), options.startsBeforeData ?? false) : { count: 0, cuts: [] };
-    const across = await countAcross(ctx, spec, inner, inside.cuts, edges);
-    // A load between the statements would add a part: the parts listed again prove there was none.
-    const active = (await partRows(ctx.ch, spec.steps)).map((row) => row.part);
-    if (active.length === parts.length && parts.every(({ part }) => active.includes(part))) return inside.count + across;
-    // a merge replaced a part, or a load added one, meanwhile: read the new ones
-  }
-  return null;
+  return inStableParts(ctx.ch, spec.steps, options.limits ?? KEY_COUNT_LIMITS, 0, async (parts) => {
+    const inside = hasInner ? await countInParts(ctx, spec, inner, parts, options.startsBeforeData ?? false) : { count: 0, cuts: [] };
+    return inside.count + (await countAcross(ctx, spec, inner, inside.cuts, edges));
+  });
 }
 
 /** A key's hash (hex), and the first and last hour (epoch seconds) of its hull. */

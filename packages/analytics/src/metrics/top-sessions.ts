@@ -18,9 +18,9 @@
 // spend passes the list's last one just then shows from the next query on, as with any two
 // statements read during ingestion.
 import { queryRows } from '@margin/clickhouse';
-import { activeFilters, hashNumber, HULL_ENDS_FROM, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeParams, type TimeRange } from '../sql/index.ts';
+import { activeFilters, cutOffsets, hashNumber, HULL_ENDS_FROM, HULL_INSIDE, rangeParams, type TimeRange } from '../sql/index.ts';
 import type { MetricsContext, MetricsOptions, MetricsQuery } from './get-metrics.ts';
-import { KEY_COUNT_LIMITS, type KeyCountLimits } from './key-count.ts';
+import { inStableParts, KEY_COUNT_LIMITS, type KeyCountLimits } from './key-count.ts';
 
 /** Beyond this many candidates the restricted query saves little: the list is grouped over every session. */
 export const MAX_SESSION_CANDIDATES = 20_000;
@@ -42,17 +42,8 @@ export function isTopSessions(query: MetricsQuery, options: MetricsOptions = {})
  * table has too much outside its largest part (KEY_COUNT_LIMITS) or the candidates are too many.
  */
 export async function topSessionCandidates(ctx: MetricsContext, range: TimeRange, limit: number, limits: KeyCountLimits = KEY_COUNT_LIMITS): Promise<string[] | null> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const parts = await partRows(ctx.ch, 'calls_session_steps');
-    if (parts.length === 0) return [''];
-    const outsideLargest = parts.slice(1).reduce((sum, part) => sum + part.rows, 0);
-    if (outsideLargest > Math.min(limits.maxUnmerged, limits.maxUnmergedShare * (outsideLargest + parts[0]!.rows))) return null;
-    const ids = await candidatesInParts(ctx, range, limit, parts.map((part) => part.part));
-    // a merge meanwhile would have left rows out: the parts listed again prove there was none
-    const active = (await partRows(ctx.ch, 'calls_session_steps')).map((row) => row.part);
-    if (active.length === parts.length && parts.every(({ part }) => active.includes(part))) return ids.length > MAX_SESSION_CANDIDATES ? null : ids;
-  }
-  return null;
+  const ids = await inStableParts(ctx.ch, 'calls_session_steps', limits, [''], (parts) => candidatesInParts(ctx, range, limit, parts));
+  return ids && ids.length > MAX_SESSION_CANDIDATES ? null : ids;
 }
 
 async function candidatesInParts(ctx: MetricsContext, range: TimeRange, limit: number, parts: string[]): Promise<string[]> {
@@ -68,7 +59,7 @@ async function candidatesInParts(ctx: MetricsContext, range: TimeRange, limit: n
          SELECT session_id, cost_total FROM ${largest} AND requests > 0 AND ${HULL_ENDS_FROM} AND ${HULL_INSIDE}${notOutside}
          ORDER BY round(cost_total, 9) DESC LIMIT {limit:UInt32} WITH TIES)
        UNION ALL
-       SELECT session_id FROM ${largest} AND ${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})
+       SELECT session_id FROM ${largest} AND _part_offset IN (${cutOffsets(largest)})
        ${merged ? `UNION ALL SELECT session_id FROM ${others}` : ''})`,
     { tag: 'metrics.top_sessions.candidates', params: { projectId: ctx.projectId, parts, largest: parts[0], limit, ...rangeParams(range) } },
   );
