@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { command, type ClickHouse } from '@margin/clickhouse';
+import { command, queryRows, readMigrations, type ClickHouse } from '@margin/clickhouse';
 import { efficiency } from '../src/analyses/efficiency.ts';
 import { at, call, insert, openStore, score } from './analyses-helpers.ts';
 
@@ -92,6 +92,39 @@ describe('efficiency analysis', () => {
     const both = await efficiency({ ch, projectId: project }, { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z', score: 'quality' });
     expect(both.groups.map(({ name, scores }) => ({ name, scores }))).toEqual([{ name: 'h', scores: 1 }]);
     await command(ch, 'SYSTEM START MERGES calls_trace_steps', { tag: 'test' });
+  });
+
+  // The analysis reads scores FINAL without merging across partitions (migration 0025 keeps every
+  // copy of a score in one): a score resent with a timestamp in another month is still one score.
+  it('counts a score resent with a timestamp in another month once, at its newest value', async () => {
+    const moved = 'p-eff-moved';
+    await insert(ch, 'calls', [call(moved, { id: 'y1', trace_id: 'M1', timestamp: t, name: 'k', model: 'm1', input_tokens: 100 })]);
+    await insert(ch, 'scores', [score(moved, { id: 'moved-1', timestamp: t, trace_id: 'M1', observation_id: 'y1', value: 0.2, version: 1 })]);
+    await insert(ch, 'scores', [score(moved, { id: 'moved-1', timestamp: at('2026-02-27T09:00:00Z'), trace_id: 'M1', observation_id: 'y1', value: 0.6, version: 2 })]);
+    const data = await efficiency({ ch, projectId: moved }, { ...range, score: 'quality' });
+    expect(data.groups.map(({ name, scores, mean_score }) => ({ name, scores, mean_score }))).toEqual([{ name: 'k', scores: 1, mean_score: 0.6 }]);
+  });
+
+  it('migration 0025 keeps the newest copy of a score that was stored in two months', async () => {
+    const moved = 'p-eff-0025';
+    const before = await queryRows<{ n: string }>(ch, 'SELECT count() AS n FROM scores FINAL', { tag: 'test' });
+    // scores as 0002 made them: partitioned by the month of their timestamp
+    await command(ch, 'RENAME TABLE scores TO scores_next', { tag: 'test' });
+    await command(ch, "CREATE TABLE scores AS scores_next ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(timestamp) ORDER BY (project_id, trace_id, id)", { tag: 'test' });
+    await command(ch, 'INSERT INTO scores SELECT * FROM scores_next', { tag: 'test' });
+    await command(ch, 'DROP TABLE scores_next', { tag: 'test' });
+    await insert(ch, 'calls', [call(moved, { id: 'z1', trace_id: 'N1', timestamp: t, name: 'n', model: 'm1', input_tokens: 100 })]);
+    await insert(ch, 'scores', [score(moved, { id: 'n-1', timestamp: t, trace_id: 'N1', observation_id: 'z1', value: 0.2, version: 1 })]);
+    await insert(ch, 'scores', [score(moved, { id: 'n-1', timestamp: at('2026-02-27T09:00:00Z'), trace_id: 'N1', observation_id: 'z1', value: 0.6, version: 2 })]);
+    const scored = async () => (await efficiency({ ch, projectId: moved }, { ...range, score: 'quality' })).groups.map(({ name, scores, mean_score }) => ({ name, scores, mean_score }));
+    // the two months' copies, each its partition's only part: both read, the score counted twice
+    expect(await scored()).toEqual([{ name: 'n', scores: 2, mean_score: 0.4 }]);
+    const [migration] = readMigrations().filter((m) => m.name === '0025_scores_one_partition');
+    for (const statement of migration!.statements) await command(ch, statement, { tag: 'test' });
+    expect(await scored()).toEqual([{ name: 'n', scores: 1, mean_score: 0.6 }]);
+    const [table] = await queryRows<{ partition_key: string }>(ch, "SELECT partition_key FROM system.tables WHERE database = currentDatabase() AND name = 'scores'", { tag: 'test' });
+    expect(table!.partition_key).toBe('tuple()');
+    expect(await queryRows(ch, 'SELECT count() AS n FROM scores', { tag: 'test' })).toEqual([{ n: String(Number(before[0]!.n) + 1) }]);
   });
 
   it('has no groups for a score nobody sent', async () => {
