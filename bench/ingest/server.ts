@@ -22,7 +22,7 @@ const db = await createDb({ pgliteDir: 'memory://' });
 await migrateDb(db);
 // BENCH_GATE=0 and BENCH_LOADER_WORKER=0 run without the statement gate and the load worker, to
 // measure before and after under the same conditions.
-const ch = await createClickHouse({ dataDir: path.join(dataDir, 'ch'), statementGate: process.env.BENCH_GATE !== '0' });
+const ch = await createClickHouse({ dataDir: path.join(dataDir, 'ch'), statementGate: process.env.BENCH_GATE !== '0', ...(process.env.BENCH_NICE ? { engineNice: Number(process.env.BENCH_NICE) } : {}) });
 // BENCH_TOGETHER=0: a query's statements each wait for their own turn at the engine (before ClickHouse.together).
 if (process.env.BENCH_TOGETHER === '0') ch.together = (fn) => fn();
 await migrateClickHouse(ch);

@@ -18,6 +18,8 @@ export interface ClickHouseOptions {
   dataDir?: string | undefined;
   /** chDB: order statements through the two-level gate (default on; off only to measure without it). */
   statementGate?: boolean | undefined;
+  /** chDB: the nice value of the engine's query and view threads (default `ENGINE_NICE`; 0 leaves them as they are). */
+  engineNice?: number | undefined;
 }
 
 export interface ClickHouse {
@@ -54,6 +56,19 @@ export const BASE_SETTINGS: ClickHouseSettings = {
   // the dashboard runs many shapes of query. Compiled, it was no faster afterwards (bench/README.md).
   compile_aggregate_expressions: 0,
 };
+
+/**
+ * chDB runs in this process, next to the thread that answers HTTP and commits the event log. When the
+ * cores are short (2 here, with a load and a dashboard query), the engine's threads at the same
+ * priority delay that thread's turns: a 2xx waits on queries after all. At nice 10 they yield to it
+ * and still take every core left idle. ClickHouse applies it only with CAP_SYS_NICE (it resets the
+ * value when a statement ends); without it the setting does nothing. Merges keep the server's value
+ * (a server setting, which chDB does not take). Measured in bench/ingest/README.md.
+ */
+export const ENGINE_NICE = 10;
+
+const niceSettings = (nice: number): ClickHouseSettings =>
+  nice === 0 ? {} : { os_threads_nice_value_query: nice, os_threads_nice_value_materialized_view: nice };
 
 export async function createClickHouse(options: ClickHouseOptions): Promise<ClickHouse> {
   const database = options.database ?? 'default';
@@ -92,9 +107,10 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
   const gated = options.statementGate !== false;
   const gate = new StatementGate();
   const callsWrites = callsWritesFor(dir);
+  const engineSettings = { ...BASE_SETTINGS, ...niceSettings(options.engineNice ?? ENGINE_NICE) };
   const client = createClient({
     connection: watchConnection(gated ? gateConnection(connection, gate) : connection, callsWrites),
-    clickhouse_settings: BASE_SETTINGS,
+    clickhouse_settings: engineSettings,
     log: { level: ClickHouseLogLevel.OFF },
   } as Parameters<typeof createClient>[0]);
   return {
@@ -108,7 +124,7 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
     insertRaw: async (table, columns, format, body, settings = {}) => {
       if (body.length === 0) return;
       const merged: Record<string, string | number | boolean> = {};
-      for (const [key, value] of Object.entries({ ...BASE_SETTINGS, ...settings })) {
+      for (const [key, value] of Object.entries({ ...engineSettings, ...settings })) {
         if (value !== undefined) merged[key] = value as string | number | boolean;
       }
       const insert = () => connection.chdb.rawInsert({ table, columns, format, values: body, settings: merged });
