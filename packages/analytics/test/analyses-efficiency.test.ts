@@ -94,6 +94,31 @@ describe('efficiency analysis', () => {
     await command(ch, 'SYSTEM START MERGES calls_trace_steps', { tag: 'test' });
   });
 
+  // A score whose call is before or after the range counts for its trace's calls in it, found in the
+  // hours the longest hull (3 h here) reaches from the bounds: a window of one hour would miss them.
+  it('counts a score whose call is hours before or after the range for its trace, its rows merged', async () => {
+    const long = 'p-eff-long';
+    await insert(ch, 'calls', [
+      call(long, { id: 'l1', trace_id: 'L1', timestamp: at('2026-03-10T05:10:00Z'), name: 'in', model: 'm1', input_tokens: 100 }),
+      call(long, { id: 'l2', trace_id: 'L1', timestamp: at('2026-03-10T08:10:00Z'), name: 'out', model: 'm1', input_tokens: 100 }),
+      call(long, { id: 'l3', trace_id: 'L2', timestamp: at('2026-03-10T09:00:00Z'), name: 'later', model: 'm1', input_tokens: 100 }),
+      call(long, { id: 'l4', trace_id: 'L3', timestamp: at('2026-03-11T01:10:00Z'), name: 'before', model: 'm1', input_tokens: 100 }),
+      call(long, { id: 'l5', trace_id: 'L3', timestamp: at('2026-03-11T03:50:00Z'), name: 'in2', model: 'm1', input_tokens: 100 }),
+    ]);
+    await insert(ch, 'scores', [
+      score(long, { timestamp: at('2026-03-10T08:20:00Z'), trace_id: 'L1', observation_id: 'l2', value: 0.5 }),
+      score(long, { timestamp: at('2026-03-11T01:20:00Z'), trace_id: 'L3', observation_id: 'l4', value: 0.25 }),
+    ]);
+    // one part: no trace is taken for having rows outside the largest part
+    await command(ch, 'OPTIMIZE TABLE calls_trace_steps FINAL', { tag: 'test' });
+    const [parts] = await queryRows<{ n: string }>(ch, "SELECT count() AS n FROM system.parts WHERE database = currentDatabase() AND table = 'calls_trace_steps' AND active", { tag: 'test' });
+    expect(parts!.n).toBe('1');
+    const data = await efficiency({ ch, projectId: long }, { from: '2026-03-10T00:00:00Z', to: '2026-03-10T07:00:00Z', score: 'quality' });
+    expect(data.groups.map(({ name, scores, mean_score }) => ({ name, scores, mean_score }))).toEqual([{ name: 'in', scores: 1, mean_score: 0.5 }]);
+    const after = await efficiency({ ch, projectId: long }, { from: '2026-03-11T02:00:00Z', to: '2026-03-11T12:00:00Z', score: 'quality' });
+    expect(after.groups.map(({ name, scores, mean_score }) => ({ name, scores, mean_score }))).toEqual([{ name: 'in2', scores: 1, mean_score: 0.25 }]);
+  });
+
   // The analysis reads scores FINAL without merging across partitions (migration 0025 keeps every
   // copy of a score in one): a score resent with a timestamp in another month is still one score.
   it('counts a score resent with a timestamp in another month once, at its newest value', async () => {

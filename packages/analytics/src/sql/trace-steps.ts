@@ -24,6 +24,20 @@ export const HULL_ENDS_AFTER = `max_hour >= ${floorHour('to')}`;
 /** A trace with an hour before the first whole hour of [from, to): not inside by its start. */
 export const HULL_STARTS_BEFORE = `min_hour < ${ceilHour('from')}`;
 
+/** The longest hull among the project's traces, in seconds: over every part, from its aggregate projection (0026). */
+export const LONGEST_TRACE_HULL = `(SELECT max(max_hour - min_hour) FROM calls_trace_steps WHERE project_id = {projectId:String})`;
+
+/**
+ * `hour` (a DateTime column) lies where a trace with calls on both sides of a bound of [from, to)
+ * must have a call inside the range, when no hull is longer than `span` seconds: a call before the
+ * range (its hour ends by `from`) is at most `span` before one inside, so that one is in the
+ * range's first hours, [floor(from), floor(from) + span); a call after it (hour at or after `to`) is
+ * at most `span` after one inside, in [ceil(to) - span, ceil(to)).
+ */
+export const nextToBounds = (hour: string, span: string): string =>
+  `((${hour} >= ${floorHour('from')} AND ${hour} < ${floorHour('from')} + ${span})
+    OR (${hour} >= ${ceilHour('to')} - ${span} AND ${hour} < ${ceilHour('to')}))`;
+
 /**
  * The offsets (`_part_offset`) of the rows of `steps` (a steps table and its WHERE) whose hull a
  * bound of [from, to) cuts (HULL_OVERLAPS AND NOT HULL_INSIDE), as two disjoint reads each of which an
