@@ -63,7 +63,7 @@ export const BASE_SETTINGS: ClickHouseSettings = {
  * priority delay that thread's turns: a 2xx waits on queries after all. At nice 10 they yield to it
  * and still take every core left idle. ClickHouse applies it only with CAP_SYS_NICE (it resets the
  * value when a statement ends); without it the setting does nothing. Merges keep the server's value
- * (a server setting, which chDB does not take). Measured in bench/ingest/README.md.
+ * (a server setting, which chDB does not take). Measured in bench/README.md, "The engine at nice 10".
  */
 export const ENGINE_NICE = 10;
 
