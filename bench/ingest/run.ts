@@ -190,14 +190,17 @@ for (const batchSize of BATCH_SIZES) {
     `(c) batch ${batchSize} at half load + ${heaviest} loop (${loop.queries} queries, p50 ${round(loop.queryMs.p50)} ms each): p50 ${round(halfQuery.latencyMs.p50)} ms, p99 ${round(halfQuery.latencyMs.p99)} ms (from send: p99 ${round(halfQuery.serviceMs.p99)} ms); non-207: ${failures(halfQuery)}; visible after 2xx p50 ${round(probe.p50)} ms, max ${round(probe.max)} ms; backlog after: ${stats.backlogRows} rows; ${serverLine(stats)}`,
   );
   rows.push(
-    `| ${batchSize} | ${Math.round(max.eventsPerSecond)} | ${round(max.latencyMs.p50)} / ${round(max.latencyMs.p99)} | ${round(ratio * 100)}% | ${round(half.latencyMs.p50)} / ${round(half.latencyMs.p99)} | ${round(halfQuery.latencyMs.p50)} / ${round(halfQuery.latencyMs.p99)} (${loop.queries} × ${heaviest}) | ${round(probe.p50)} / ${round(probe.max)} |`,
+    `| ${batchSize} | ${Math.round(max.eventsPerSecond)} | ${round(max.latencyMs.p50)} / ${round(max.latencyMs.p99)} | ${round(ratio * 100)}% | ${round(half.latencyMs.p50)} / ${round(half.latencyMs.p99)} | ${round(halfQuery.latencyMs.p50)} / ${round(halfQuery.latencyMs.p99)} (${loop.queries} × ${heaviest}) | ${round(probe.p50)} / ${round(probe.max)} | ${Math.round(stats.loadedRowsPerSecond)} / ${Math.round(halfQuery.eventsPerSecond)} |`,
   );
 }
 
 const underLoad = summarise(visibleUnderLoad);
 console.log(`(d) visible after 2xx under half load + query loop: p50 ${round(underLoad.p50)} ms, p99 ${round(underLoad.p99)} ms, max ${round(underLoad.max)} ms (${underLoad.count} probes)`);
-console.log('\n| batch | events/s (max) | p50 / p99 ms (max) | of ceiling | p50 / p99 ms (half) | p50 / p99 ms (half + query loop) | visible after 2xx p50 / max ms |');
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+// The last column tells whether the store kept up in that phase (the visibility target holds only
+// then): rows loaded per second against events acknowledged per second. The maximum is the rate the
+// log acknowledges, which can exceed what the store loads, and so can half of it.
+console.log('\n| batch | events/s (max) | p50 / p99 ms (max) | of ceiling | p50 / p99 ms (half) | p50 / p99 ms (half + query loop) | visible after 2xx p50 / max ms | loaded / acknowledged per s (half + query loop) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const row of rows) console.log(row);
 
 console.log(`\nload average ${load()} at the end`);
