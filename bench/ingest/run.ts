@@ -20,6 +20,9 @@ const PHASES = new Set((process.env.BENCH_PHASES ?? 'max,half,query').split(',')
 // BENCH_RATE=<requests/s>: the half-load phases at this fixed rate instead of half the max phase's,
 // so that variants compared in alternating runs face the same load (the max moves with the machine).
 const FIXED_RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
+// BENCH_HALF_OF=sustained: half of the smaller of the acknowledged maximum and the raw insert ceiling
+// (what the store can load), so that the half-load phases run at a rate the store keeps up with.
+const HALF_OF_SUSTAINED = process.env.BENCH_HALF_OF === 'sustained';
 
 function tsx(script: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, [...(script === 'server.ts' && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), '--import', 'tsx', path.join(here, script), ...args], {
@@ -160,7 +163,8 @@ for (const batchSize of BATCH_SIZES) {
   const none: LoadResult = { requests: 0, events: 0, rejected: 0, statuses: {}, eventsPerSecond: 0, requestsPerSecond: 0, latencyMs: { p50: NaN, p99: NaN, max: NaN }, serviceMs: { p50: NaN, p99: NaN, max: NaN } };
   const max = FIXED_RATE !== undefined && !PHASES.has('max') ? none : await runJson<LoadResult>('load.ts', base);
   const maxServer = await serverStats();
-  const halfRate = FIXED_RATE ?? max.requestsPerSecond / 2;
+  const sustainedShare = HALF_OF_SUSTAINED ? Math.min(1, ceiling.rowsPerSecond / max.eventsPerSecond) : 1;
+  const halfRate = FIXED_RATE ?? (max.requestsPerSecond * sustainedShare) / 2;
   const catchUp = await drained();
   console.log(`    backlog after the max phase loaded in ${round(catchUp / 1000, 1)} s; half-load phases at ${round(halfRate)} req/s`);
   await serverStats(); // the next phase's counters start now
