@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { command, queryRows, readMigrations, type ClickHouse } from '@margin/clickhouse';
+import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
+import { replayMigrations } from './support/store.ts';
 import { efficiency } from '../src/analyses/efficiency.ts';
 import { at, call, insert, openStore, score } from './analyses-helpers.ts';
 
@@ -144,8 +145,7 @@ describe('efficiency analysis', () => {
     const scored = async () => (await efficiency({ ch, projectId: moved }, { ...range, score: 'quality' })).groups.map(({ name, scores, mean_score }) => ({ name, scores, mean_score }));
     // the two months' copies, each its partition's only part: both read, the score counted twice
     expect(await scored()).toEqual([{ name: 'n', scores: 2, mean_score: 0.4 }]);
-    const [migration] = readMigrations().filter((m) => m.name === '0025_scores_one_partition');
-    for (const statement of migration!.statements) await command(ch, statement, { tag: 'test' });
+    await replayMigrations(ch, '0025_scores_one_partition');
     expect(await scored()).toEqual([{ name: 'n', scores: 1, mean_score: 0.6 }]);
     const [table] = await queryRows<{ partition_key: string }>(ch, "SELECT partition_key FROM system.tables WHERE database = currentDatabase() AND name = 'scores'", { tag: 'test' });
     expect(table!.partition_key).toBe('tuple()');

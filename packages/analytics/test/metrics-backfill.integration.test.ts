@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, queryRows, readMigrations, type ClickHouse } from '@margin/clickhouse';
+import { replayMigrations } from './support/store.ts';
 import { buildMetricsSql, getMetrics, METRIC_NAMES, type MetricsQuery } from '../src/metrics/index.ts';
 import { at, freshClickHouse } from './metrics-fixtures.ts';
 import { loadResentAndChanged } from './metrics-rollup-data.ts';
@@ -33,9 +34,7 @@ describe('migrations 0008 and 0009 backfill their rollups from the calls already
     await command(ch, 'ALTER TABLE calls_daily_sessions DROP COLUMN session_hash', { tag: 'test' });
     const migrations = readMigrations().filter((migration) => ADDED.includes(migration.name));
     expect(migrations.map((migration) => migration.name)).toEqual(ADDED);
-    for (const migration of migrations) {
-      for (const statement of migration.statements) await command(ch, statement, { tag: 'test' });
-    }
+    await replayMigrations(ch, ...ADDED);
   });
   afterAll(async () => {
     await ch.close();

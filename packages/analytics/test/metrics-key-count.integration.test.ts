@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { command, queryRows, readMigrations, type ClickHouse } from '@margin/clickhouse';
+import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
+import { replayMigrations } from './support/store.ts';
 import { buildMetricsSql, getMetrics, type MetricName } from '../src/metrics/index.ts';
 import { countableKeys } from '../src/metrics/get-metrics.ts';
 import { countKeys, KEY_COUNT_LIMITS, rangeHoldsAllCalls, SESSIONS, TRACES, type KeySpec } from '../src/metrics/key-count.ts';
@@ -166,10 +167,7 @@ describe('countKeys', () => {
     const everything = { fromMs: at(1, 0), toMs: at(5, 0) };
     expect(await countKeys(ctx(), TRACES, everything, { limits: ALWAYS })).toBeLessThan(Number(await raw('traces', everything.fromMs, everything.toMs)));
     expect(await countKeys(ctx(), SESSIONS, everything, { limits: ALWAYS })).toBe(0);
-    for (const name of ['0014_trace_steps_keys', '0015_calls_session_steps', '0024_session_steps_cost']) {
-      const [migration] = readMigrations().filter((m) => m.name === name);
-      for (const statement of migration!.statements) await command(ch, statement, { tag: 'test' });
-    }
+    await replayMigrations(ch, '0014_trace_steps_keys', '0015_calls_session_steps', '0024_session_steps_cost');
     await expectExact('after 0014, 0015 and 0024 again');
   });
 });

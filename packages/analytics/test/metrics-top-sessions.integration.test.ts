@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { command, queryRows, readMigrations, type ClickHouse } from '@margin/clickhouse';
+import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
+import { replayMigrations } from './support/store.ts';
 import { getMetrics, type MetricName, type MetricsQuery } from '../src/metrics/index.ts';
 import { isTopSessions, topSessionCandidates } from '../src/metrics/top-sessions.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
@@ -116,8 +117,7 @@ describe('top sessions by spend', () => {
         { tag: 'test' },
       ))[0]!;
     expect(Number((await spend()).steps)).toBe(0);
-    const [migration] = readMigrations().filter((m) => m.name === '0024_session_steps_cost');
-    for (const statement of migration!.statements) await command(ch, statement, { tag: 'test' });
+    await replayMigrations(ch, '0024_session_steps_cost');
     const after = await spend();
     expect(Number(after.raw)).toBeGreaterThan(0);
     expect(after.steps).toBe(after.raw);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, queryRows, readMigrations, type ClickHouse } from '@margin/clickhouse';
+import { replayMigrations } from './support/store.ts';
 import { getMetrics, listGenerations, METRIC_NAMES, type MetricsQuery } from '../src/metrics/index.ts';
 import { at, call, freshClickHouse, insertCalls } from './metrics-fixtures.ts';
 import { loadResentAndChanged, randomValues } from './metrics-rollup-data.ts';
@@ -43,7 +44,7 @@ describe('migration 0013 on a store that holds calls', () => {
     copiesBefore = Number((await queryRows<{ n: string }>(ch, "SELECT count() AS n FROM calls WHERE project_id = 'p1'", { tag: 'test' }))[0]!.n);
     const [migration] = readMigrations().filter((m) => m.name === MIGRATION);
     expect(migration?.name).toBe(MIGRATION);
-    for (const statement of migration!.statements) await command(ch, statement, { tag: 'test' });
+    await replayMigrations(ch, MIGRATION);
   });
   afterAll(async () => {
     await ch.close();
