@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClickHouse } from '@margin/clickhouse';
+import { queryRows, type ClickHouse } from '@margin/clickhouse';
+import { INSIDE_REPEATS, INSIDE_SETTINGS } from '../src/analyses/waste-tools.ts';
 import { waste } from '../src/analyses/waste.ts';
+import { partRows, rangeParams } from '../src/sql/index.ts';
 import { at, call, insert, openStore, span } from './analyses-helpers.ts';
 
 describe('waste analysis', () => {
@@ -70,5 +72,37 @@ describe('waste analysis', () => {
   it('finds loops by the repeats of one step in a trace', async () => {
     const data = await waste({ ch, projectId: project }, range);
     expect(data.loops).toEqual([{ trace_id: 'L', name: 'agent.step', depth: 6, spend: 0.85 }]);
+  });
+
+  it('counts the repeats of the traces inside a range from the projection by hull (migration 0027)', async () => {
+    const [largest] = await partRows(ch, 'spans_trace_tools');
+    const params = {
+      projectId: project,
+      part: largest!.part,
+      ...rangeParams({ fromMs: Date.parse(range.from), toMs: Date.parse(range.to) }),
+    };
+    const read = (settings: Record<string, number>) =>
+      queryRows(ch, INSIDE_REPEATS, { tag: 'test', params, settings: { ...INSIDE_SETTINGS, ...settings } });
+    // fails if the statement's expressions no longer match the projection's
+    const fromProjection = await read({ force_optimize_projection: 1 });
+    expect(fromProjection).toEqual(await read({ optimize_use_projections: 0 }));
+    // A, B and D of the first load (each span id one copy there): 2 + 1 + 1
+    expect(fromProjection).toEqual([{ count: '4', traces: '3', several: '0' }]);
+  });
+
+  it('picks the deepest loops from a floor of depth when enough traces are that deep, as over raw calls', async () => {
+    // 160 traces 8 to 11 steps deep (the floor of 8 holds the 150 rows the pick wants) and 40 shallower
+    const deep = 'p-waste-deep';
+    const t = at('2026-03-12T08:00:00Z');
+    const traces = Array.from({ length: 200 }, (_, k) =>
+      Array.from({ length: k < 160 ? 8 + (k % 4) : 5 + (k % 3) }, (_, i) =>
+        call(deep, { timestamp: t + k * 60_000 + i * 1_000, trace_id: `deep-${k}`, name: 'agent.step', cost_total: `0.00${(k % 7) + 1}` }),
+      ),
+    );
+    await insert(ch, 'calls', traces.flat());
+    const data = await waste({ ch, projectId: deep }, range);
+    expect(data.loops).toHaveLength(50);
+    expect(data.loops[0]!.depth).toBe(11);
+    expect(data.loops).toEqual((await waste({ ch, projectId: deep, source: 'raw' }, range)).loops);
   });
 });

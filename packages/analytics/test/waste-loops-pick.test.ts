@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keepRanked, pickAround } from '../src/analyses/waste-loops.ts';
+import { DEPTH_FLOORS, fromDeepest, keepRanked, LOOP_MIN_DEPTH, pickAround } from '../src/analyses/waste-loops.ts';
 
 // pickAround's rule over a part held as a sorted list (the statement it drives is covered by the
 // rollup-against-raw tests; this one takes it through the rounds those small stores never need).
@@ -100,5 +100,46 @@ describe('keepRanked', () => {
 
   it('keeps nothing of a pick that is all unmerged', () => {
     expect(keepRanked([row('u', 9, '1', true), row('v', 8, '1', true)], 50)).toEqual([]);
+  });
+});
+
+describe('fromDeepest', () => {
+  // A part's rows by depth, deepest first, ties in pairs; pick(floor) returns the first `limit` of
+  // those at least `floor` deep, and the rows tied with the last.
+  const depths = (counts: Record<number, number>) =>
+    Object.entries(counts)
+      .flatMap(([depth, n]) => Array.from({ length: n }, (_, i) => ({ depth: Number(depth), rank: Math.floor(i / 2) })))
+      .sort((a, b) => b.depth - a.depth || a.rank - b.rank);
+  function picker(rows: { depth: number; rank: number }[], limit: number) {
+    const floors: number[] = [];
+    const pick = async (floor: number) => {
+      floors.push(floor);
+      const deep = rows.filter((row) => row.depth >= floor);
+      const last = deep[limit - 1];
+      return last ? deep.filter((row, i) => i < limit || (row.depth === last.depth && row.rank === last.rank)) : deep;
+    };
+    return { pick, floors };
+  }
+  const cases: [string, Record<number, number>, number[]][] = [
+    ['enough at the first floor', { 40: 200, 9: 500 }, [32]],
+    ['enough from 16 on', { 40: 20, 20: 140, 12: 300 }, [32, 16]],
+    ['exactly 150 from 8 on', { 30: 10, 10: 140, 6: 400 }, [32, 16, 8]],
+    ['never enough: every row that can be a loop', { 40: 3, 12: 20, 7: 40, 5: 10 }, [32, 16, 8, LOOP_MIN_DEPTH]],
+  ];
+  for (const [label, counts, tried] of cases) {
+    it(`holds the deepest 150 as one pick of every loop would: ${label}`, async () => {
+      const rows = depths(counts);
+      const { pick, floors } = picker(rows, 150);
+      const everyLoop = await picker(rows, 150).pick(LOOP_MIN_DEPTH);
+      expect(await fromDeepest(pick, 150)).toEqual(everyLoop);
+      expect(floors).toEqual(tried);
+    });
+  }
+
+  it('skips floors at or below the loop depth', async () => {
+    const { pick, floors } = picker(depths({ 6: 10 }), 50);
+    await fromDeepest(pick, 50, [64, LOOP_MIN_DEPTH, 2]);
+    expect(floors).toEqual([64, LOOP_MIN_DEPTH]);
+    expect(DEPTH_FLOORS.every((floor) => floor > LOOP_MIN_DEPTH)).toBe(true);
   });
 });

@@ -10,7 +10,19 @@
 //   * traces whose deepest step over all their calls is below the loop depth are no loop in any range.
 // Measured at 10M calls (7.5M traces): 2-4 s as a GROUP BY trace_id over raw calls.
 import { queryRows } from '@margin/clickhouse';
-import { cutTraces, HULL_COLUMNS, HULL_INSIDE as INSIDE, HULL_OVERLAPS as OVERLAPS, hashAmong, hashesFromHex, hashNumber, partRows, rangeParams as timeParams, type CutTraces, type Hull } from '../sql/index.ts';
+import {
+  cutTraces,
+  HULL_COLUMNS,
+  HULL_INSIDE as INSIDE,
+  HULL_OVERLAPS as OVERLAPS,
+  hashAmong,
+  hashesFromHex,
+  hashNumber,
+  partRows,
+  rangeParams as timeParams,
+  type CutTraces,
+  type Hull,
+} from '../sql/index.ts';
 import { CALLS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 import { Dec, usd } from './money.ts';
@@ -48,11 +60,21 @@ export async function agentLoops(ctx: AnalysisContext, range: { from: number; to
 async function rollupLoops(ctx: AnalysisContext, range: { from: number; to: number }, maxUnmerged: number): Promise<LoopRow[]> {
   const parts = await partRows(ctx.ch, 'calls_trace_steps');
   if (!parts.length) return [];
-  const params = { projectId: ctx.projectId, part: parts[0]!.part, min_depth: LOOP_MIN_DEPTH, ...timeParams({ fromMs: range.from, toMs: range.to }) };
+  const params = {
+    projectId: ctx.projectId,
+    part: parts[0]!.part,
+    min_depth: LOOP_MIN_DEPTH,
+    ...timeParams({ fromMs: range.from, toMs: range.to }),
+  };
   const { whole, edge } = (await largestPartLoops(ctx, params, maxUnmerged, parts)) ?? (await anyPartsLoops(ctx, params));
   const counted = edge.length ? await rawLoops(ctx, range, cutTraces(range, edge)) : [];
   return [...whole, ...counted]
-    .sort((a, b) => Number(b.depth) - Number(a.depth) || new Dec(b.spend).comparedTo(a.spend) || (a.trace_id < b.trace_id ? -1 : a.trace_id > b.trace_id ? 1 : 0))
+    .sort(
+      (a, b) =>
+        Number(b.depth) - Number(a.depth) ||
+        new Dec(b.spend).comparedTo(a.spend) ||
+        (a.trace_id < b.trace_id ? -1 : a.trace_id > b.trace_id ? 1 : 0),
+    )
     .slice(0, MAX_LOOPS);
 }
 
@@ -118,13 +140,13 @@ async function loopsInParts(ctx: AnalysisContext, params: Record<string, unknown
   if (unmerged === null) return 'too deep';
   // Everything but trace_id comes with the pick (the projection holds it); trace_id is then read
   // for the chosen rows only.
-  const pick = (where: string, order: string) =>
+  const pick = (where: string, order: string, floor = LOOP_MIN_DEPTH) =>
     queryRows<Omit<LoopRow, 'trace_id'> & Hull & { offset: string }>(
       ctx.ch,
       `SELECT _part_offset AS offset, ${TOP_STEP} AS top, top.1 AS depth, top.2 AS step_name, cost_total AS spend, ${HULL_COLUMNS}
-       FROM calls_trace_steps PREWHERE ${DEEP}
+       FROM calls_trace_steps PREWHERE requests >= {floor:Int64} AND arrayMax(mapValues(steps)) >= {floor:Int64}
        WHERE project_id = {projectId:String} AND _part = {part:String} AND ${where} ${order}`,
-      { tag: 'analyses.waste.loops_pick', params },
+      { tag: 'analyses.waste.loops_pick', params: { ...params, floor } },
     );
   type Picked = Omit<LoopRow, 'trace_id'> & Hull & { offset: string; unmerged: boolean };
   const flag = (rows: Omit<Picked, 'unmerged'>[]): Picked[] =>
@@ -142,7 +164,8 @@ async function loopsInParts(ctx: AnalysisContext, params: Record<string, unknown
     return rows.map((row) => ({ ...row, trace_id: traceAt.get(row.offset) }));
   };
   // ClickHouse reads the deepest from the projection sorted by requests (migration 0021), where the
-  // 2% of traces with enough calls lie together: 45 against 240 ms at 10M calls. Rows of unmerged
+  // 2% of traces with enough calls lie together: 45 against 240 ms at 10M calls, and fewer of them
+  // from a floor of depth on (fromDeepest). Rows of unmerged
   // traces among them do not count (their merged rows above stand for them), so the pick needs room
   // for them: MAX_LOOPS + 100 rows first, four times as many while fewer than MAX_LOOPS others are
   // there and the part has more (ties at the limit included). With 75,000 unmerged traces, room for
@@ -150,7 +173,8 @@ async function loopsInParts(ctx: AnalysisContext, params: Record<string, unknown
   // trace_id is read for the rows that can still be among the loops only: 150 random rows read 150
   // granules of it (42 ms at 10M calls), 50 rows 17 ms.
   const order = 'ORDER BY arrayMax(mapValues(steps)) DESC, cost_total DESC';
-  const top = keepRanked(await pickAround(async (limit) => flag(await pick(INSIDE, `${order} LIMIT ${limit} WITH TIES`)), outside, MAX_LOOPS), MAX_LOOPS);
+  const deepest = (limit: number) => fromDeepest((floor) => pick(INSIDE, `${order} LIMIT ${limit} WITH TIES`, floor), limit);
+  const top = keepRanked(await pickAround(async (limit) => flag(await deepest(limit)), outside, MAX_LOOPS), MAX_LOOPS);
   const cut = flag(await pick(`${OVERLAPS} AND NOT (${INSIDE})`, '')).filter((row) => !row.unmerged);
   const rows = await idsAt([...top, ...cut]);
   if (rows.some((row) => row.trace_id === undefined)) return null;
@@ -160,11 +184,13 @@ async function loopsInParts(ctx: AnalysisContext, params: Record<string, unknown
   const inside = (row: { inside: boolean | number }) => row.inside === true || row.inside === 1;
   return {
     whole: [...merged.filter((row) => !edge.has(row.offset)), ...unmerged.loops.filter(inside)].map(strip),
-    edge: [...merged.filter((row) => edge.has(row.offset)), ...unmerged.loops.filter((row) => !inside(row))].map(({ trace_id, hull_from, hull_to }) => ({
-      trace_id,
-      hull_from,
-      hull_to,
-    })),
+    edge: [...merged.filter((row) => edge.has(row.offset)), ...unmerged.loops.filter((row) => !inside(row))].map(
+      ({ trace_id, hull_from, hull_to }) => ({
+        trace_id,
+        hull_from,
+        hull_to,
+      }),
+    ),
   };
 }
 
@@ -179,7 +205,10 @@ type UnmergedLoop = LoopRow & Hull & { inside: boolean | number };
  * then read whole: from the largest part by position, from the others by hash. Null beyond
  * MAX_UNMERGED_DEEP such traces.
  */
-async function unmergedLoops(ctx: AnalysisContext, params: Record<string, unknown>): Promise<{ loops: UnmergedLoop[]; offsets: Set<string> } | null> {
+async function unmergedLoops(
+  ctx: AnalysisContext,
+  params: Record<string, unknown>,
+): Promise<{ loops: UnmergedLoop[]; offsets: Set<string> } | null> {
   const [found] = await queryRows<{ offsets: string[]; deep: [string, string[]][] }>(
     ctx.ch,
     `SELECT arrayFlatten(groupArray(at)) AS offsets, groupArrayIf((hash, at), deep) AS deep
@@ -244,6 +273,27 @@ export async function pickAround<T extends { unmerged: boolean }>(
 }
 
 /**
+ * The depths from which the deepest rows are picked first, in turn. A trace is at most as deep as it
+ * has calls, so the pick at a floor reads only the rows of the projection by requests (0021) from that
+ * many calls on: at 10M calls, 9-12 ms from 16 or 32 calls on against 36-58 ms from LOOP_MIN_DEPTH.
+ */
+export const DEPTH_FLOORS = [32, 16, 8];
+
+/**
+ * The first `limit` rows of a pick by depth (ties at the limit included): `pick(floor)` returns them
+ * among the rows at least `floor` deep. Once that holds `limit` rows, no shallower row can rank among
+ * them; otherwise the next floor down, and LOOP_MIN_DEPTH last (every row that can be a loop).
+ */
+export async function fromDeepest<T>(pick: (floor: number) => Promise<T[]>, limit: number, floors = DEPTH_FLOORS): Promise<T[]> {
+  for (const floor of floors) {
+    if (floor <= LOOP_MIN_DEPTH) break;
+    const rows = await pick(floor);
+    if (rows.length >= limit) return rows;
+  }
+  return pick(LOOP_MIN_DEPTH);
+}
+
+/**
  * The rows of a pick (in its order: depth, then spend, descending) that are not `unmerged`, up to
  * the `want`th and the rows tied with it (their order is settled by trace_id later). The rows below
  * can never be among the first `want` loops.
@@ -291,11 +341,7 @@ async function anyPartsLoops(ctx: AnalysisContext, params: Record<string, unknow
  * The loops over raw calls: of all traces, or of the given ones only, read in `window` (cutWindow: the
  * hours at the bounds where their calls lie) through the trace-key bloom filter of 0007.
  */
-async function rawLoops(
-  ctx: AnalysisContext,
-  range: { from: number; to: number },
-  traces?: CutTraces,
-): Promise<LoopRow[]> {
+async function rawLoops(ctx: AnalysisContext, range: { from: number; to: number }, traces?: CutTraces): Promise<LoopRow[]> {
   const only = traces ? `AND if(empty(trace_id), id, trace_id) IN {trace_ids:Array(String)} AND ${traces.window.sql}` : '';
   return queryAnalysis<LoopRow>(
     ctx.ch,
@@ -312,7 +358,9 @@ async function rawLoops(
      WHERE depth >= {min_depth:UInt64}
      ORDER BY depth DESC, spend DESC, trace_id
      LIMIT ${MAX_LOOPS}`,
-    { tag: 'analyses.waste.loops_raw', params: { ...rangeParams(ctx.projectId, range), min_depth: LOOP_MIN_DEPTH, trace_ids: traces?.ids ?? [], ...traces?.window.params } },
+    {
+      tag: 'analyses.waste.loops_raw',
+      params: { ...rangeParams(ctx.projectId, range), min_depth: LOOP_MIN_DEPTH, trace_ids: traces?.ids ?? [], ...traces?.window.params },
+    },
   );
 }
-

@@ -9,7 +9,19 @@
 //     traces active at a bound; the hours cover every copy ever loaded, so they are never too narrow).
 // Measured at 10M calls (2M tool spans): about 630 ms as a GROUP BY (trace, tool, input hash) over
 // raw spans, which the raw source still runs (bench/README.md).
-import { cutTraces, hashAmong, hashesFromHex, hashNumber, HULL_COLUMNS, HULL_INSIDE, HULL_OVERLAPS, partRows, rangeParams as timeParams, type CutTraces, type Hull } from '../sql/index.ts';
+import {
+  cutTraces,
+  hashAmong,
+  hashesFromHex,
+  hashNumber,
+  HULL_COLUMNS,
+  HULL_INSIDE,
+  HULL_OVERLAPS,
+  partRows,
+  rangeParams as timeParams,
+  type CutTraces,
+  type Hull,
+} from '../sql/index.ts';
 import { SPANS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
 
@@ -58,35 +70,51 @@ const MERGED_HERE = `
   )
   GROUP BY key`;
 
+/**
+ * The repeats of the largest part's rows inside the range, each taken as a whole trace, from the
+ * aggregate projection by hull (migration 0027; INSIDE_SETTINGS make this query's expressions those
+ * of the projection). `several`: rows with several copies of a span id, counted from their copies.
+ */
+export const INSIDE_REPEATS = `SELECT sum(if(length(copies) = length(ids), toInt64(length(ids)) - length(pairs), 0)) AS count,
+         countIf(length(copies) = length(ids) AND length(ids) > length(pairs)) AS traces,
+         countIf(length(copies) != length(ids)) AS several
+  FROM spans_trace_tools WHERE ${LARGEST} AND ${HULL_INSIDE}`;
+/** The rewrites that would make INSIDE_REPEATS differ from the projection's expressions (0027). */
+export const INSIDE_SETTINGS = { optimize_functions_to_subcolumns: 0, optimize_rewrite_aggregate_function_with_if: 0 } as const;
+
 export async function redundantToolCalls(ctx: AnalysisContext, range: { from: number; to: number }): Promise<RedundantToolCalls> {
   if (ctx.source === 'raw') return rawRedundant(ctx, range);
-  const [largest] = await partRows(ctx.ch, 'spans_trace_tools');
-  if (!largest) return { count: 0, traces: 0 };
-  const params = { projectId: ctx.projectId, part: largest.part, ...timeParams({ fromMs: range.from, toMs: range.to }) };
-  // The traces inside the range: every row of the largest part taken as a whole trace, less those of
-  // the traces not merged yet, plus those traces merged here (both from MERGED_HERE). The scan of the
-  // largest part reads array sizes only: rows with several copies of a span id are counted apart,
-  // then read again for their copies only if there are any (after resent or updated spans). The
-  // traces not merged yet that a bound cuts come back as hashes (hex) with their hulls.
-  const [row] = await queryAnalysis<{ count: string; traces: string; several: string; cut: [string, number, number][] }>(
-    ctx.ch,
-    `SELECT sum(repeats) AS count, sum(traces) AS traces, sum(several) AS several,
-            groupArrayIf((cut_key, hull_from, hull_to), cut_key != '') AS cut
-     FROM (
-       SELECT repeats, repeats > 0 AS traces, several, '' AS cut_key, 0 AS hull_from, 0 AS hull_to
-       FROM (
-         SELECT if(copies.size0 = ids.size0, toInt64(ids.size0) - pairs.size0, 0) AS repeats, copies.size0 != ids.size0 AS several
-         FROM spans_trace_tools WHERE ${LARGEST} AND ${HULL_INSIDE}
-       )
-       UNION ALL
-       SELECT merged - stale AS repeats, toInt64(merged > 0) - (stale > 0) AS traces, 0 AS several,
-              if(inside OR NOT (${HULL_OVERLAPS}), '', hex(hash)) AS cut_key, ${HULL_COLUMNS}
-       FROM (SELECT *, ${HULL_INSIDE} AS inside, if(inside, ${REPEATS_OF_COPIES}, 0) AS merged FROM (${MERGED_HERE}))
-       WHERE ${HULL_OVERLAPS} OR stale != 0
-     )`,
-    { tag: 'analyses.waste.redundant_tools', params },
-  );
-  const several = Number(row?.several ?? 0)
+  const parts = await partRows(ctx.ch, 'spans_trace_tools');
+  if (!parts.length) return { count: 0, traces: 0 };
+  const params = { projectId: ctx.projectId, part: parts[0]!.part, ...timeParams({ fromMs: range.from, toMs: range.to }) };
+  // The traces inside the range: every row of the largest part taken as a whole trace (INSIDE_REPEATS),
+  // less those of the traces not merged yet, plus those traces merged here (both from MERGED_HERE;
+  // none when the table is one part). Rows with several copies of a span id are counted apart, then
+  // read again for their copies only if there are any (after resent or updated spans). The traces not
+  // merged yet that a bound cuts come back as hashes (hex) with their hulls.
+  const [inside] = await queryAnalysis<{ count: string; traces: string; several: string }>(ctx.ch, INSIDE_REPEATS, {
+    tag: 'analyses.waste.redundant_tools',
+    params,
+    settings: INSIDE_SETTINGS,
+  });
+  const [merged] =
+    parts.length > 1
+      ? await queryAnalysis<{ count: string; traces: string; cut: [string, number, number][] }>(
+          ctx.ch,
+          `SELECT sum(merged - stale) AS count, sum(toInt64(merged > 0) - (stale > 0)) AS traces,
+                  groupArrayIf((hex(hash), ${HULL_COLUMNS}), NOT inside AND ${HULL_OVERLAPS}) AS cut
+           FROM (SELECT *, ${HULL_INSIDE} AS inside, if(inside, ${REPEATS_OF_COPIES}, 0) AS merged FROM (${MERGED_HERE}))
+           WHERE ${HULL_OVERLAPS} OR stale != 0`,
+          { tag: 'analyses.waste.redundant_tools_unmerged', params },
+        )
+      : [];
+  const row = {
+    count: Number(inside?.count ?? 0) + Number(merged?.count ?? 0),
+    traces: Number(inside?.traces ?? 0) + Number(merged?.traces ?? 0),
+    several: Number(inside?.several ?? 0),
+    cut: merged?.cut ?? [],
+  };
+  const several = row.several
     ? await queryAnalysis<{ count: string; traces: string }>(
         ctx.ch,
         `SELECT sum(repeats) AS count, countIf(repeats > 0) AS traces
@@ -104,7 +132,7 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
      WHERE project_id = {projectId:String} AND _part = {part:String} AND ${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})`,
     { tag: 'analyses.waste.redundant_tools_cut_traces', params },
   );
-  const cutUnmerged = row?.cut ?? [];
+  const cutUnmerged = row.cut;
   const names = cutUnmerged.length
     ? new Map(
         (
@@ -118,8 +146,9 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
       )
     : new Map<string, string>();
   const cut = [...cutHere, ...cutUnmerged.map(([key, hull_from, hull_to]) => ({ trace_id: names.get(key)!, hull_from, hull_to }))];
-  if (cut.some((trace) => trace.trace_id === undefined)) throw new Error('waste: a trace outside the largest part of spans_trace_tools has no row there');
-  const whole = { count: Number(row?.count ?? 0) + Number(several[0]?.count ?? 0), traces: Number(row?.traces ?? 0) + Number(several[0]?.traces ?? 0) };
+  if (cut.some((trace) => trace.trace_id === undefined))
+    throw new Error('waste: a trace outside the largest part of spans_trace_tools has no row there');
+  const whole = { count: row.count + Number(several[0]?.count ?? 0), traces: row.traces + Number(several[0]?.traces ?? 0) };
   if (!cut.length) return whole;
   const counted = await rawRedundant(ctx, range, cutTraces(range, cut));
   return { count: whole.count + counted.count, traces: whole.traces + counted.traces };
@@ -129,11 +158,7 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
  * Over raw spans in the range: of all traces, or of the given ones only, read in `window` (cutWindow:
  * the hours at the bounds where their spans lie) through the trace_id bloom filter of 0007.
  */
-async function rawRedundant(
-  ctx: AnalysisContext,
-  range: { from: number; to: number },
-  traces?: CutTraces,
-): Promise<RedundantToolCalls> {
+async function rawRedundant(ctx: AnalysisContext, range: { from: number; to: number }, traces?: CutTraces): Promise<RedundantToolCalls> {
   const only = traces ? `AND trace_id IN {trace_ids:Array(String)} AND ${traces.window.sql}` : '';
   const [row] = await queryAnalysis<{ count: string; traces: string }>(
     ctx.ch,
