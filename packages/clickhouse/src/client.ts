@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { callsWritesFor, watchConnection, type CallsWrites } from './calls-writes.ts';
+import { scopeSettings } from './session-settings.ts';
 import { StatementGate, gateConnection } from './statement-gate.ts';
 
 export interface ClickHouseOptions {
@@ -39,7 +40,13 @@ export interface ClickHouse {
    */
   together<T>(fn: () => Promise<T>): Promise<T>;
   /** Inserts a body already encoded in `format` (one row per line), handed over as bytes. */
-  insertRaw(table: string, columns: readonly string[], format: 'JSONCompactEachRow', body: Buffer, settings?: ClickHouseSettings): Promise<void>;
+  insertRaw(
+    table: string,
+    columns: readonly string[],
+    format: 'JSONCompactEachRow',
+    body: Buffer,
+    settings?: ClickHouseSettings,
+  ): Promise<void>;
   /** chDB only: statements per lane and queue lengths. */
   gate?: StatementGate;
   /** chDB only: every write to calls in this process is counted (the loader's filter of stored ids relies on it). */
@@ -108,8 +115,9 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
   const gate = new StatementGate();
   const callsWrites = callsWritesFor(dir);
   const engineSettings = { ...BASE_SETTINGS, ...niceSettings(options.engineNice ?? ENGINE_NICE) };
+  const scoped = scopeSettings(connection);
   const client = createClient({
-    connection: watchConnection(gated ? gateConnection(connection, gate) : connection, callsWrites),
+    connection: watchConnection(gated ? gateConnection(scoped, gate) : scoped, callsWrites),
     clickhouse_settings: engineSettings,
     log: { level: ClickHouseLogLevel.OFF },
   } as Parameters<typeof createClient>[0]);

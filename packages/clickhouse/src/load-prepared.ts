@@ -48,9 +48,10 @@ const allNew = (): PreparedPlan => ({ inserts: [], corrections: [], stale: [], d
 
 /**
  * Calls (plan first: corrections, inserts, stale copies), then spans, traces and scores. `settings`
- * go to the raw inserts only, where they are part of the statement: chDB's client turns an insert's
- * or query's `clickhouse_settings` into session `SET`s that outlive it (seen: a setting given to one
- * `client.insert` was still in effect for the next query), so the corrections insert gets none.
+ * go to the raw inserts only, where they are part of the statement. They were kept off the
+ * corrections insert when chDB's client let a statement's `clickhouse_settings` outlive it (session
+ * `SET`s); the client now resets them after each statement (session-settings.ts), but giving the
+ * corrections insert these settings has not been measured.
  */
 export async function loadPrepared(ch: ClickHouse, load: PreparedLoad, plan: PreparedPlan, settings: ClickHouseSettings = {}): Promise<void> {
   await runCallsPlan(ch, plan, {}, (inserts) =>

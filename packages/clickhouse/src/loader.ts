@@ -208,7 +208,7 @@ export class Loader {
           this.pending = { from, end, plan: await planCalls(this.ch, batch.calls) };
           this.counters.lookups++;
         }
-        await loadBatch(this.ch, batch, {}, this.pending.plan); // client.insert: settings would outlive the statement (loadPrepared)
+        await loadBatch(this.ch, batch, {}, this.pending.plan); // client.insert, without insertSettings (see loadPrepared)
       });
       await this.log.advance(end, rows);
     } catch (error) {
