@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type ClickHouse } from '@margin/clickhouse';
-import { INSIDE_REPEATS, INSIDE_SETTINGS } from '../src/analyses/waste-tools.ts';
+import { CUT_HERE, INSIDE_REPEATS, INSIDE_SETTINGS } from '../src/analyses/waste-tools.ts';
 import { waste } from '../src/analyses/waste.ts';
 import { partRows, rangeParams } from '../src/sql/index.ts';
 import { at, call, insert, openStore, span } from './analyses-helpers.ts';
@@ -88,6 +88,46 @@ describe('waste analysis', () => {
     expect(fromProjection).toEqual(await read({ optimize_use_projections: 0 }));
     // A, B and D of the first load (each span id one copy there): 2 + 1 + 1
     expect(fromProjection).toEqual([{ count: '4', traces: '3', several: '0' }]);
+  });
+
+  it('lists the traces a bound cuts from the projection by last hour (migration 0027)', async () => {
+    const [largest] = await partRows(ch, 'spans_trace_tools');
+    // the tool spans of A to D are at 12:00 on March 10th: a range from 12:30 cuts them
+    const params = {
+      projectId: project,
+      part: largest!.part,
+      ...rangeParams({ fromMs: Date.parse('2026-03-10T12:30:00Z'), toMs: Date.parse(range.to) }),
+    };
+    const read = (settings: Record<string, number>) =>
+      queryRows<{ trace_id: string }>(ch, `${CUT_HERE} ORDER BY trace_id`, { tag: 'test', params, settings });
+    const fromProjection = await read({});
+    expect(fromProjection).toEqual(await read({ optimize_use_projections: 0 }));
+    expect(fromProjection.map((row) => row.trace_id)).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('reads the cut traces of a part of many traces from the projection by last hour', async () => {
+    // 40,000 traces with a tool span each, one a minute: a part of five granules sorted by trace id
+    // (random, as SDKs send them: every granule holds every hour), where the projection holds the
+    // hours next to the bounds together
+    const many = 'p-waste-many';
+    const t = at('2026-03-01T00:00:00Z');
+    await insert(
+      ch,
+      'spans',
+      Array.from({ length: 40_000 }, (_, k) =>
+        span(many, { timestamp: t + k * 60_000, trace_id: `${((k * 2654435761) >>> 0).toString(16)}-${k}`, tool_name: 'search' }),
+      ),
+    );
+    const [largest] = await partRows(ch, 'spans_trace_tools');
+    const params = {
+      projectId: many,
+      part: largest!.part,
+      ...rangeParams({ fromMs: Date.parse('2026-03-05T10:30:00Z'), toMs: Date.parse('2026-03-09T07:30:00Z') }),
+    };
+    const plan = await queryRows<{ explain: string }>(ch, `EXPLAIN ${CUT_HERE}`, { tag: 'test', params });
+    expect(plan.map((line) => line.explain.trim())).toContain('ReadFromMergeTree (by_last_hour)');
+    // the hours 10:00 and 07:00 each hold 60 traces
+    expect(await queryRows(ch, CUT_HERE, { tag: 'test', params })).toHaveLength(120);
   });
 
   it('picks the deepest loops from a floor of depth when enough traces are that deep, as over raw calls', async () => {

@@ -12,6 +12,7 @@
 import {
   cutTraces,
   hashAmong,
+  hullNearBounds,
   hashesFromHex,
   hashNumber,
   HULL_COLUMNS,
@@ -82,6 +83,14 @@ export const INSIDE_REPEATS = `SELECT sum(if(length(copies) = length(ids), toInt
 /** The rewrites that would make INSIDE_REPEATS differ from the projection's expressions (0027). */
 export const INSIDE_SETTINGS = { optimize_functions_to_subcolumns: 0, optimize_rewrite_aggregate_function_with_if: 0 } as const;
 
+/**
+ * The largest part's traces a bound of the range cuts, read from its projection by last hour (0027):
+ * such a trace ends within the part's longest hull after the bound's hour (hullNearBounds).
+ */
+export const CUT_HERE = `SELECT trace_id, ${HULL_COLUMNS} FROM spans_trace_tools
+  WHERE ${LARGEST} AND ${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})
+    AND ${hullNearBounds(`(SELECT max(max_hour - min_hour) FROM spans_trace_tools WHERE ${LARGEST})`)}`;
+
 export async function redundantToolCalls(ctx: AnalysisContext, range: { from: number; to: number }): Promise<RedundantToolCalls> {
   if (ctx.source === 'raw') return rawRedundant(ctx, range);
   const parts = await partRows(ctx.ch, 'spans_trace_tools');
@@ -126,12 +135,10 @@ export async function redundantToolCalls(ctx: AnalysisContext, range: { from: nu
   // counted from raw spans. A row's hours lie within its trace's, so a trace not merged yet is in the
   // largest part's cut rows only if it is among those above too (the IN list takes it once). Those are
   // named from their rows outside the largest part, where every one of them has one.
-  const cutHere = await queryAnalysis<{ trace_id: string } & Hull>(
-    ctx.ch,
-    `SELECT trace_id, ${HULL_COLUMNS} FROM spans_trace_tools
-     WHERE project_id = {projectId:String} AND _part = {part:String} AND ${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})`,
-    { tag: 'analyses.waste.redundant_tools_cut_traces', params },
-  );
+  const cutHere = await queryAnalysis<{ trace_id: string } & Hull>(ctx.ch, CUT_HERE, {
+    tag: 'analyses.waste.redundant_tools_cut_traces',
+    params,
+  });
   const cutUnmerged = row.cut;
   const names = cutUnmerged.length
     ? new Map(

@@ -17,6 +17,15 @@ const ceilHour = (bound: string) => `(toDateTime(toStartOfHour({${bound}:DateTim
 export const HULL_INSIDE = `min_hour >= ${ceilHour('from')} AND max_hour < ${floorHour('to')}`;
 /** A trace with a call hour overlapping [from, to): max_hour + 1 h > from, min_hour < to. */
 export const HULL_OVERLAPS = `max_hour >= ${floorHour('from')} AND min_hour < ${ceilHour('to')}`;
+/**
+ * A hull a bound of [from, to) cuts (HULL_OVERLAPS AND NOT HULL_INSIDE) when no hull is longer than
+ * `span` seconds ends near that bound: it starts before the first whole hour and ends in it or later,
+ * so it ends before that hour + span; or it ends in the last hour or later and starts before the end,
+ * so it ends before ceil(to) + span. A condition on max_hour alone, for a table sorted by it.
+ */
+export const hullNearBounds = (span: string): string =>
+  `((max_hour >= ${floorHour('from')} AND max_hour < ${ceilHour('from')} + ${span})
+    OR (max_hour >= ${floorHour('to')} AND max_hour < ${ceilHour('to')} + ${span}))`;
 /** A trace whose hours end in the first hour of [from, to) or later: implied by HULL_INSIDE and HULL_OVERLAPS, and a range of the projection by last hour (0023). */
 export const HULL_ENDS_FROM = `max_hour >= ${floorHour('from')}`;
 /** A trace with an hour in the last hour of [from, to) or later: not inside by its end. */
