@@ -22,7 +22,12 @@ const db = await createDb({ pgliteDir: 'memory://' });
 await migrateDb(db);
 // BENCH_GATE=0 and BENCH_LOADER_WORKER=0 run without the statement gate and the load worker, to
 // measure before and after under the same conditions.
-const ch = await createClickHouse({ dataDir: path.join(dataDir, 'ch'), statementGate: process.env.BENCH_GATE !== '0', ...(process.env.BENCH_NICE ? { engineNice: Number(process.env.BENCH_NICE) } : {}) });
+const ch = await createClickHouse({
+  dataDir: path.join(dataDir, 'ch'),
+  statementGate: process.env.BENCH_GATE !== '0',
+  ...(process.env.BENCH_NICE ? { engineNice: Number(process.env.BENCH_NICE) } : {}),
+  ...(process.env.BENCH_YIELD_MS ? { yieldAfterMs: Number(process.env.BENCH_YIELD_MS) } : {}),
+});
 // BENCH_TOGETHER=0: a query's statements each wait for their own turn at the engine (before ClickHouse.together).
 if (process.env.BENCH_TOGETHER === '0') ch.together = (fn) => fn();
 await migrateClickHouse(ch);
@@ -30,7 +35,12 @@ const org = await db.prisma.organization.create({ data: { name: 'bench' } });
 const project = await db.prisma.project.create({ data: { orgId: org.id, name: 'bench', rateLimitPerSecond: 1_000_000 } });
 const pair = generateKeyPair();
 await db.prisma.apiKey.create({
-  data: { projectId: project.id, publicKey: pair.publicKey, hashedSecretKey: hashSecretKey(pair.secretKey), displaySecretKey: displaySecretKey(pair.secretKey) },
+  data: {
+    projectId: project.id,
+    publicKey: pair.publicKey,
+    hashedSecretKey: hashSecretKey(pair.secretKey),
+    displaySecretKey: displaySecretKey(pair.secretKey),
+  },
 });
 
 // (a) The raw insert ceiling: the same events as the load sends, parsed, priced and normalised
@@ -110,7 +120,14 @@ async function benchRoute(req: http.IncomingMessage, res: http.ServerResponse, u
     const found = await queryRows<{ n: string }>(
       ch,
       'SELECT count() AS n FROM calls WHERE project_id = {p:String} AND timestamp >= {from:DateTime64(3)} AND id = {id:String}',
-      { tag: 'bench.visible', params: { p: project.id, from: new Date(Date.now() - 3_600_000).toISOString().replace('T', ' ').slice(0, 23), id: url.searchParams.get('id') ?? '' } },
+      {
+        tag: 'bench.visible',
+        params: {
+          p: project.id,
+          from: new Date(Date.now() - 3_600_000).toISOString().replace('T', ' ').slice(0, 23),
+          id: url.searchParams.get('id') ?? '',
+        },
+      },
     );
     body = { visible: Number(found[0]?.n ?? 0) > 0 };
   } else if (url.pathname === '/bench/stats') {
@@ -123,9 +140,17 @@ async function benchRoute(req: http.IncomingMessage, res: http.ServerResponse, u
       loadedRowsPerSecond: (writerStats.loadedRows - loadedMark) / (wallMs / 1000),
       lookups: (writerStats.lookups ?? 0) - lookupMark.lookups,
       lookupsSkipped: (writerStats.lookupsSkipped ?? 0) - lookupMark.lookupsSkipped,
-      turnMs: writerStats.turnMs && turnMark ? Object.fromEntries(Object.entries(writerStats.turnMs).map(([k, v]) => [k, Math.round(v - turnMark![k as keyof typeof turnMark])])) : undefined,
+      turnMs:
+        writerStats.turnMs && turnMark
+          ? Object.fromEntries(
+              Object.entries(writerStats.turnMs).map(([k, v]) => [k, Math.round(v - turnMark![k as keyof typeof turnMark])]),
+            )
+          : undefined,
       // Per phase: loader turns, their wait and hold, and the normal lane's (dashboard + probe) wait and hold.
-      gate: gateNow && gateMark ? Object.fromEntries(Object.entries(gateNow).map(([k, v]) => [k, v - gateMark![k as keyof GateCounts]])) : undefined,
+      gate:
+        gateNow && gateMark
+          ? Object.fromEntries(Object.entries(gateNow).map(([k, v]) => [k, v - gateMark![k as keyof GateCounts]]))
+          : undefined,
       requestMs: summarise(requestMs),
       writeMs: summarise(writeMs),
       eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },

@@ -21,6 +21,8 @@ export interface ClickHouseOptions {
   statementGate?: boolean | undefined;
   /** chDB: the nice value of the engine's query and view threads (default `ENGINE_NICE`; 0 leaves them as they are). */
   engineNice?: number | undefined;
+  /** chDB: how long a statement waits before a query holding the engine lets it in (default `YIELD_AFTER_MS`, statement-gate.ts). */
+  yieldAfterMs?: number | undefined;
 }
 
 export interface ClickHouse {
@@ -112,7 +114,7 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
   fs.mkdirSync(dir, { recursive: true });
   const connection = createChdbConnection({ path: dir });
   const gated = options.statementGate !== false;
-  const gate = new StatementGate();
+  const gate = new StatementGate(options.yieldAfterMs);
   const callsWrites = callsWritesFor(dir);
   const engineSettings = { ...BASE_SETTINGS, ...niceSettings(options.engineNice ?? ENGINE_NICE) };
   const scoped = scopeSettings(connection);
