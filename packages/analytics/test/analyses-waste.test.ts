@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows, type ClickHouse } from '@margin/clickhouse';
+import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
 import { CUT_HERE, INSIDE_REPEATS, INSIDE_SETTINGS } from '../src/analyses/waste-tools.ts';
 import { waste } from '../src/analyses/waste.ts';
 import { partRows, rangeParams } from '../src/sql/index.ts';
@@ -128,6 +128,31 @@ describe('waste analysis', () => {
     expect(plan.map((line) => line.explain.trim())).toContain('ReadFromMergeTree (by_last_hour)');
     // the hours 10:00 and 07:00 each hold 60 traces
     expect(await queryRows(ch, CUT_HERE, { tag: 'test', params })).toHaveLength(120);
+  });
+
+  it('counts the repeats again when a merge replaces the largest part while it reads', async () => {
+    // one part, listed; before the inside count reads it, another project's span comes in and a merge
+    // takes both parts into a new one
+    await command(ch, 'OPTIMIZE TABLE spans_trace_tools FINAL', { tag: 'test' });
+    expect(await partRows(ch, 'spans_trace_tools')).toHaveLength(1);
+    const expected = (await waste({ ch, projectId: project, source: 'raw' }, range)).redundant_tool_calls;
+    expect(expected.count).toBeGreaterThan(0);
+    const query = ch.client.query.bind(ch.client);
+    let merged = false;
+    ch.client.query = (async (params: Parameters<typeof query>[0]) => {
+      if (!merged && params.clickhouse_settings?.log_comment === 'analyses.waste.redundant_tools') {
+        merged = true;
+        await insert(ch, 'spans', [span('p-waste-late', { timestamp: at('2026-03-10T12:00:00Z'), trace_id: 'late', tool_name: 'search' })]);
+        await command(ch, 'OPTIMIZE TABLE spans_trace_tools FINAL', { tag: 'test' });
+      }
+      return query(params);
+    }) as typeof ch.client.query;
+    try {
+      expect((await waste({ ch, projectId: project }, range)).redundant_tool_calls).toEqual(expected);
+    } finally {
+      ch.client.query = query;
+    }
+    expect(merged).toBe(true);
   });
 
   it('picks the deepest loops from a floor of depth when enough traces are that deep, as over raw calls', async () => {

@@ -93,8 +93,25 @@ export const CUT_HERE = `SELECT trace_id, ${HULL_COLUMNS} FROM spans_trace_tools
 
 export async function redundantToolCalls(ctx: AnalysisContext, range: { from: number; to: number }): Promise<RedundantToolCalls> {
   if (ctx.source === 'raw') return rawRedundant(ctx, range);
-  const parts = await partRows(ctx.ch, 'spans_trace_tools');
-  if (!parts.length) return { count: 0, traces: 0 };
+  let parts = await partRows(ctx.ch, 'spans_trace_tools');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (!parts.length) return { count: 0, traces: 0 };
+    const counted = await fromParts(ctx, range, parts);
+    // A merge that replaced the largest part meanwhile left the reads by its name empty: again from
+    // the parts there now (merges of the other parts change nothing: they are read as not `part`).
+    const now = await partRows(ctx.ch, 'spans_trace_tools');
+    if (now.some((row) => row.part === parts[0]!.part)) return counted;
+    parts = now;
+  }
+  return rawRedundant(ctx, range);
+}
+
+/** The repeats over one list of the table's parts, the largest first. */
+async function fromParts(
+  ctx: AnalysisContext,
+  range: { from: number; to: number },
+  parts: { part: string }[],
+): Promise<RedundantToolCalls> {
   const params = { projectId: ctx.projectId, part: parts[0]!.part, ...timeParams({ fromMs: range.from, toMs: range.to }) };
   // The traces inside the range: every row of the largest part taken as a whole trace (INSIDE_REPEATS),
   // less those of the traces not merged yet, plus those traces merged here (both from MERGED_HERE;
