@@ -40,6 +40,13 @@ describe('top sessions by spend', () => {
         expect(await getMetrics(ctx(), { ...query, filters: { session_ids: candidates! } }), `${label}: ${name}, top ${limit}`).toEqual(raw);
       }
     }
+    // over the hour of the ties, every limit: the limit falls on each of them in turn
+    const [, from, to] = RANGES.find(([name]) => name === 'the ties')!;
+    for (let limit = 1; limit <= 15; limit++) {
+      const raw = await getMetrics(ctx(), list(from, to, limit), { source: 'raw' });
+      const candidates = await topSessionCandidates(ctx(), { fromMs: from, toMs: to }, limit, ALWAYS);
+      for (const row of raw.data) expect(candidates, `${label}: the ties, top ${limit}`).toContain(row.session_id);
+    }
   }
 
   beforeAll(async () => {
@@ -54,6 +61,11 @@ describe('top sessions by spend', () => {
       }),
       // three sessions of the same spend, to be ordered by id at the limit
       ...['tie-c', 'tie-a', 'tie-b'].map((session, i) => call({ id: `tie-${i}`, ...randomValues(), session_id: session, timestamp: at(2, 9), cost_total: '2.5' })),
+      // four that tie only as the list rounds spend (to 1e-9 USD), above every other session of the
+      // hour: by exact spend near-z and near-y come first, as the list orders them (by id among equals)
+      // near-0 and near-a do
+      ...([['near-z', '9.0000000004'], ['near-y', '9.0000000003'], ['near-0', '9.0000000001'], ['near-a', '9']] as const).map(([session, cost]) =>
+        call({ id: `${session}-1`, ...randomValues(), session_id: session, timestamp: at(2, 9), cost_total: cost })),
       // a session of large spend mostly outside "one day" and "ragged both ends": cut by their bounds
       call({ id: 'long-1', ...randomValues(), session_id: 'long', timestamp: at(1, 2), cost_total: '40' }),
       call({ id: 'long-2', ...randomValues(), session_id: 'long', timestamp: at(2, 12), cost_total: '0.000000001' }),

@@ -52,14 +52,18 @@ async function candidatesInParts(ctx: MetricsContext, range: TimeRange, limit: n
   const others = `${steps} AND _part != {largest:String}`;
   const merged = parts.length > 1;
   const notOutside = merged ? ` AND ${hashNumber('session_hash')} NOT IN (SELECT ${hashNumber('session_hash')} FROM ${others})` : '';
+  const inside = `${largest} AND requests > 0 AND ${HULL_ENDS_FROM} AND ${HULL_INSIDE}${notOutside}`;
+  // The top `limit` by rounded spend with ties are the rows whose rounded spend reaches that of the
+  // limit-th largest spend (rounding keeps order). Not ORDER BY round(...) LIMIT WITH TIES: over the
+  // 2M sessions of 10M calls that sort took 98 ms against 35 for a plain top-N and 56 for the whole
+  // pair. Rows by their offset in the part, so that session_id is read for the few found only (read
+  // with the sort, it was most of the statement's 190-250 ms; 98-106 ms now).
+  const top = `SELECT _part_offset FROM ${inside}
+    AND round(cost_total, 9) >= (SELECT round(min(cost), 9) FROM (SELECT cost_total AS cost FROM ${inside} ORDER BY cost_total DESC LIMIT {limit:UInt32}))`;
   const [row] = await queryRows<{ ids: string[] }>(
     ctx.ch,
     `SELECT groupUniqArray(session_id) AS ids FROM (
-       SELECT session_id FROM (
-         SELECT session_id, cost_total FROM ${largest} AND requests > 0 AND ${HULL_ENDS_FROM} AND ${HULL_INSIDE}${notOutside}
-         ORDER BY round(cost_total, 9) DESC LIMIT {limit:UInt32} WITH TIES)
-       UNION ALL
-       SELECT session_id FROM ${largest} AND _part_offset IN (${cutOffsets(largest)})
+       SELECT session_id FROM ${largest} AND _part_offset IN (${top} UNION ALL ${cutOffsets(largest)})
        ${merged ? `UNION ALL SELECT session_id FROM ${others}` : ''})`,
     { tag: 'metrics.top_sessions.candidates', params: { projectId: ctx.projectId, parts, largest: parts[0], limit, ...rangeParams(range) } },
   );
