@@ -3,6 +3,7 @@ import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
 import { buildMetricsSql, canServe, getMetrics, METRIC_NAMES, planMetrics, planQuery, ROLLUP_SOURCES, type MetricName, type MetricsSource } from '../src/metrics/index.ts';
 import { FILTER_NAMES, GROUP_BYS, groupExpression, type Filters, type GroupBy } from '../src/sql/index.ts';
 import { at, freshClickHouse } from './metrics-fixtures.ts';
+import { replayMigrations } from './support/store.ts';
 import { loadResentAndChanged, ROLLUP_TABLES } from './metrics-rollup-data.ts';
 
 // Not calls: the loader's DELETE of an older copy in another hour is a mutation that needs merges.
@@ -138,8 +139,8 @@ describe('rollups and raw calls give identical answers, with resent and changed 
     ['every metric at once', { from: at(1, 0), to: at(4, 0), metrics: METRIC_NAMES }, ['daily_users', 'daily_sessions', 'hourly_traces', 'daily_latency', 'hourly']],
     ['every metric by day', { from: at(1, 0), to: at(4, 0), metrics: METRIC_NAMES, group_by: 'day' }, ['daily_users', 'daily_sessions', 'hourly_traces', 'daily_latency', 'hourly']],
     // each distinct count and the percentiles from a rollup's whole days or hours and raw edges; the
-    // daily rollups' spend beside their key counts in parts of its own (sums and keys add up differently)
-    ['every metric, ragged', { from: at(1, 0, 1), to: at(3, 23, 59), metrics: METRIC_NAMES }, ['daily_users+raw', 'daily_users+raw', 'daily_sessions+raw', 'daily_sessions+raw', 'hourly_traces+raw', 'daily_latency+raw', 'hourly+raw']],
+    // user and session spend with the other sums from calls_hourly's whole hours (0028)
+    ['every metric, ragged', { from: at(1, 0, 1), to: at(3, 23, 59), metrics: METRIC_NAMES }, ['daily_users+raw', 'daily_sessions+raw', 'hourly_traces+raw', 'daily_latency+raw', 'hourly+raw']],
   ];
   for (const [label, query, sources] of mixes) {
     it(`splits a query no single source answers: ${label}`, async () => {
@@ -170,6 +171,25 @@ describe('rollups and raw calls give identical answers, with resent and changed 
     const raw = await getMetrics(ctx(), { ...query, metrics: [...query.metrics] }, { source: 'raw' });
     expect(after).toEqual(before);
     expect(after).toEqual(raw);
+  });
+
+  it('migration 0028 adds the user and session spend of the calls loaded before it', async () => {
+    const query = { from: at(1, 0), to: at(4, 0), metrics: ['cost_per_user', 'cost_per_session'] as MetricName[], group_by: 'model' as const };
+    const raw = await getMetrics(ctx(), query, { source: 'raw' });
+    expect(raw.data.some((row) => Number(row.cost_per_user) > 0 && Number(row.cost_per_session) > 0)).toBe(true);
+    // a store from before 0028: the columns there but empty
+    await command(ch, 'ALTER TABLE calls_hourly UPDATE user_cost = 0, session_cost = 0 WHERE 1 SETTINGS mutations_sync = 2', { tag: 'test' });
+    expect(await getMetrics(ctx(), query)).not.toEqual(raw);
+    await replayMigrations(ch, '0028_hourly_user_session_spend');
+    expect(await getMetrics(ctx(), query)).toEqual(raw);
+    const [spend] = await queryRows<{ hourly: string; raw: string }>(
+      ch,
+      `SELECT (SELECT sum(user_cost) FROM calls_hourly WHERE project_id = 'p1') AS hourly,
+              (SELECT sumIf(cost_total, user_id != '') FROM calls FINAL WHERE project_id = 'p1') AS raw`,
+      { tag: 'test' },
+    );
+    expect(Number(spend!.raw)).toBeGreaterThan(0);
+    expect(spend!.hourly).toBe(spend!.raw);
   });
 
   it('serves the rollup-served metrics from calls_hourly, the distinct counts from the daily rollups', () => {

@@ -73,14 +73,15 @@ export const AGGREGATES = {
   // the distinct 128-bit SipHashes of keys whose calls still count, the value uniqExact of the
   // string counts by. A non-empty key never hashes to the empty string's hash.
   users: { raw: "uniqExactIf(user_id, user_id != '')", daily_users: `uniqExactIf(reinterpretAsUInt128(user_hash), ${distinctKey('user_hash')})` },
-  user_spend: { raw: "sumIf(cost_total, user_id != '')", daily_users: "sumIf(cost_total, user_hash != sipHash128(''))" },
+  // calls_hourly's user_cost and session_cost (0028): with the other sums, not a read of the daily rollup
+  user_spend: { raw: "sumIf(cost_total, user_id != '')", hourly: 'sum(user_cost)', daily_users: "sumIf(cost_total, user_hash != sipHash128(''))" },
   sessions: {
     raw: "uniqExactIf(session_id, session_id != '')",
     daily_sessions: `uniqExactIf(reinterpretAsUInt128(session_hash), ${distinctKey('session_hash')})`,
     // counted beforehand (key-count.ts) and passed in as a parameter
     session_count: 'any(session_count)',
   },
-  session_spend: { raw: "sumIf(cost_total, session_id != '')", daily_sessions: "sumIf(cost_total, session_hash != sipHash128(''))" },
+  session_spend: { raw: "sumIf(cost_total, session_id != '')", hourly: 'sum(session_cost)', daily_sessions: "sumIf(cost_total, session_hash != sipHash128(''))" },
   // a call sent without a trace is a trace of its own (ingestion already defaults trace_id to the id)
   traces: {
     raw: `uniqExact(${TRACE_KEY})`,
