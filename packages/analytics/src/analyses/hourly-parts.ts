@@ -161,6 +161,10 @@ export async function correctedHours(ctx: AnalysisContext, range: { from: number
  * correction and the ragged edges are read with FINAL. With `clean`, the uncorrected whole hours come
  * from a rollup fed from calls_delta with a row per call (no -1 row in those hours either): reading a
  * feature's calls out of `calls` touches every granule, as calls are sorted by hour, user, session.
+ * The corrected hours are looked up by a statement before the read. A load between the two (on a
+ * ClickHouse server at any time; on the embedded store when the gate lets a waiting loader turn in
+ * between a query's statements) can replace a call in an hour not listed: that one answer reads both
+ * copies (efficiency's join does not mind; the what-if's sums count the call twice), the next is exact.
  * Parameters: projectId, s<i>_from, s<i>_to, live_raw_hours.
  */
 export async function liveCalls(

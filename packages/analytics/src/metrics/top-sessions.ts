@@ -13,10 +13,10 @@
 //     which are left out of the first list;
 //   * '', the group of the calls without a session, which the steps table does not hold.
 // getMetrics then computes the list over those sessions as it would over all (one definition), and
-// the list's order and limit pick the answer. Inside one engine turn (getMetrics runs its statements
-// together) no load comes between the two reads. On a ClickHouse server one can: a session whose
-// spend passes the list's last one just then shows from the next query on, as with any two
-// statements read during ingestion.
+// the list's order and limit pick the answer. A load can come between the two reads: on a ClickHouse
+// server at any time, on the embedded store when the gate lets a waiting loader turn in between a
+// query's statements (YIELD_AFTER_MS). A session whose spend passes the list's last one just then
+// shows from the next query on, as with any two statements read during ingestion.
 import { queryRows } from '@margin/clickhouse';
 import { activeFilters, cutOffsets, hashNumber, HULL_ENDS_FROM, HULL_INSIDE, rangeParams, type TimeRange } from '../sql/index.ts';
 import type { MetricsContext, MetricsOptions, MetricsQuery } from './get-metrics.ts';
