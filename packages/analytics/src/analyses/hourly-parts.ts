@@ -167,8 +167,9 @@ export async function correctedHours(ctx: AnalysisContext, range: { from: number
  * copies from calls, the next is exact. With `clean` it cannot (the rollup takes the -1 row); for
  * efficiency's join two copies matter only when the replacement changed the call's name or model.
  * Looking the hours up in a subquery of the read closes the window (a test of it failed before and
- * passed after), but cost 15-25 ms of efficiency's join over 30 days of 10M calls (the FINAL branch
- * is always there, and the uncorrected rows are checked against the set), so it was left out.
+ * passed after), but made efficiency over 30 ragged days of 10M calls slower in alternating rounds
+ * (p50 307-352 against 274-280 ms; the FINAL branch is always there, and the uncorrected rows are
+ * checked against the set), so it was left out.
  * Parameters: projectId, s<i>_from, s<i>_to, live_raw_hours.
  */
 export async function liveCalls(
