@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { command, queryRows, type ClickHouse } from '@margin/clickhouse';
 import { replayMigrations } from './support/store.ts';
-import { efficiency } from '../src/analyses/efficiency.ts';
+import { efficiency, traceHours } from '../src/analyses/efficiency.ts';
 import { at, call, insert, openStore, score } from './analyses-helpers.ts';
 
 describe('efficiency analysis', () => {
@@ -93,6 +93,34 @@ describe('efficiency analysis', () => {
     const both = await efficiency({ ch, projectId: project }, { from: '2026-04-01T00:00:00Z', to: '2026-05-01T00:00:00Z', score: 'quality' });
     expect(both.groups.map(({ name, scores }) => ({ name, scores }))).toEqual([{ name: 'h', scores: 1 }]);
     await command(ch, 'SYSTEM START MERGES calls_trace_steps', { tag: 'test' });
+  });
+
+  // The carried scores' traces' calls are read within spans of hours: from the hourly traces rollup
+  // over the range (short ranges) or from the traces' hulls (long ones). Either way every call of
+  // those traces in the range lies in a span.
+  it('bounds the carried traces by hours from either source, every call of theirs in the range inside a span', async () => {
+    const traces = ['T1', 'T2', 'T5', 'x4', 'nope'];
+    const ranges = [
+      ['2026-03-03T09:30:00Z', '2026-03-03T11:30:00Z'],
+      ['2026-03-03T10:15:00Z', '2026-03-03T11:15:00Z'],
+      ['2026-03-01T00:00:00Z', '2026-04-01T00:00:00Z'],
+    ].map(([from, to]) => ({ from: at(from!), to: at(to!) }));
+    for (const range of ranges) {
+      const calls = (
+        await queryRows<{ hour: number; ms: string; trace_key: string }>(
+          ch,
+          `SELECT toUInt32(toStartOfHour(timestamp)) AS hour, toUnixTimestamp64Milli(timestamp) AS ms, if(trace_id = '', id, trace_id) AS trace_key
+           FROM calls FINAL WHERE project_id = {p:String}`,
+          { tag: 'test', params: { p: project } },
+        )
+      ).filter((c) => Number(c.ms) >= range.from && Number(c.ms) < range.to && traces.includes(c.trace_key));
+      expect(calls.length).toBeGreaterThan(0);
+      for (const source of ['hourly', 'hulls'] as const) {
+        const spans = (await traceHours({ ch, projectId: project }, range, traces, source)).map(({ lo, hi }) => [Number(lo), Number(hi)] as const);
+        for (const { hour } of calls) expect(spans.some(([lo, hi]) => lo <= Number(hour) && Number(hour) <= hi), `${source} ${hour}`).toBe(true);
+        if (source === 'hourly') for (const [lo, hi] of spans) expect(lo >= Math.floor(range.from / 3_600_000) * 3600 && hi * 1000 < range.to).toBe(true);
+      }
+    }
   });
 
   // A score whose call is before or after the range counts for its trace's calls in it, found in the
