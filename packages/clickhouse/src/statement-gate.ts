@@ -147,7 +147,7 @@ export class StatementGate {
     let resumed!: () => void;
     lease.resumed = new Promise((resolve) => (resumed = resolve));
     this.counts.yields++;
-    const back = new Promise<void>((resume) => this.normalQueue.push({ resume, since: performance.now() }));
+    const back = this.acquire(false); // the engine is busy (this lease holds it): a place in the normal lane
     this.release();
     await back;
     lease.ranThisTurn = 0;

@@ -18,13 +18,13 @@ import {
   HULL_COLUMNS,
   HULL_INSIDE,
   HULL_OVERLAPS,
-  partRows,
   rangeParams as timeParams,
   type CutTraces,
   type Hull,
 } from '../sql/index.ts';
 import { SPANS_IN_RANGE, queryAnalysis, rangeParams } from './calls-scope.ts';
 import type { AnalysisContext } from './context.ts';
+import { inStableParts, type KeyCountLimits } from '../metrics/key-count.ts';
 
 export interface RedundantToolCalls {
   /** Repeats beyond the first of each (tool, input hash) in a trace. */
@@ -91,28 +91,22 @@ export const CUT_HERE = `SELECT trace_id, ${HULL_COLUMNS} FROM spans_trace_tools
   WHERE ${LARGEST} AND ${HULL_OVERLAPS} AND NOT (${HULL_INSIDE})
     AND ${hullNearBounds(`(SELECT max(max_hour - min_hour) FROM spans_trace_tools WHERE ${LARGEST})`)}`;
 
+/** Any share of the table outside its largest part: MERGED_HERE reads those rows whatever their number. */
+const ANY_SHARE_UNMERGED: KeyCountLimits = { maxUnmerged: Infinity, maxUnmergedShare: 1 };
+
 export async function redundantToolCalls(ctx: AnalysisContext, range: { from: number; to: number }): Promise<RedundantToolCalls> {
   if (ctx.source === 'raw') return rawRedundant(ctx, range);
-  let parts = await partRows(ctx.ch, 'spans_trace_tools');
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (!parts.length) return { count: 0, traces: 0 };
-    const counted = await fromParts(ctx, range, parts);
-    // A merge that replaced the largest part meanwhile left the reads by its name empty: again from
-    // the parts there now (merges of the other parts change nothing: they are read as not `part`).
-    const now = await partRows(ctx.ch, 'spans_trace_tools');
-    if (now.some((row) => row.part === parts[0]!.part)) return counted;
-    parts = now;
-  }
-  return rawRedundant(ctx, range);
+  // A merge that replaced the largest part meanwhile leaves the reads by its name empty: read again
+  // from the parts there then, as the key counts do (raw spans after three tries).
+  const counted = await inStableParts(ctx.ch, 'spans_trace_tools', ANY_SHARE_UNMERGED, { count: 0, traces: 0 }, (parts) =>
+    fromParts(ctx, range, parts),
+  );
+  return counted ?? rawRedundant(ctx, range);
 }
 
-/** The repeats over one list of the table's parts, the largest first. */
-async function fromParts(
-  ctx: AnalysisContext,
-  range: { from: number; to: number },
-  parts: { part: string }[],
-): Promise<RedundantToolCalls> {
-  const params = { projectId: ctx.projectId, part: parts[0]!.part, ...timeParams({ fromMs: range.from, toMs: range.to }) };
+/** The repeats over one list of the table's parts (names), the largest first. */
+async function fromParts(ctx: AnalysisContext, range: { from: number; to: number }, parts: string[]): Promise<RedundantToolCalls> {
+  const params = { projectId: ctx.projectId, part: parts[0]!, ...timeParams({ fromMs: range.from, toMs: range.to }) };
   // The traces inside the range: every row of the largest part taken as a whole trace (INSIDE_REPEATS),
   // less those of the traces not merged yet, plus those traces merged here (both from MERGED_HERE;
   // none when the table is one part). Rows with several copies of a span id are counted apart, then

@@ -122,7 +122,7 @@ export interface KeyCountOptions {
  * read again, up to three times). `empty` for a table without parts; null when more of the table is
  * outside its largest part than `limits` allow, or when the parts kept changing.
  */
-export async function inStableParts<T>(ch: MetricsContext['ch'], table: KeySpec['steps'], limits: KeyCountLimits, empty: T, read: (parts: string[]) => Promise<T>): Promise<T | null> {
+export async function inStableParts<T>(ch: MetricsContext['ch'], table: KeySpec['steps'] | 'spans_trace_tools', limits: KeyCountLimits, empty: T, read: (parts: string[]) => Promise<T>): Promise<T | null> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const parts = await partRows(ch, table);
     if (parts.length === 0) return empty;
