@@ -144,6 +144,12 @@ describe('efficiency analysis', () => {
     expect(parts!.n).toBe('1');
     const data = await efficiency({ ch, projectId: long }, { from: '2026-03-10T00:00:00Z', to: '2026-03-10T07:00:00Z', score: 'quality' });
     expect(data.groups.map(({ name, scores, mean_score }) => ({ name, scores, mean_score }))).toEqual([{ name: 'in', scores: 1, mean_score: 0.5 }]);
+    // l1 in the range's last hour (whole or ragged), l2's hour exactly the longest hull after it: the
+    // farthest a score's call can be from the range and still count for a trace inside it
+    for (const to of ['2026-03-10T06:00:00Z', '2026-03-10T05:30:00Z']) {
+      const edge = await efficiency({ ch, projectId: long }, { from: '2026-03-10T00:00:00Z', to, score: 'quality' });
+      expect(edge.groups.map(({ name, scores }) => ({ name, scores })), to).toEqual([{ name: 'in', scores: 1 }]);
+    }
     const after = await efficiency({ ch, projectId: long }, { from: '2026-03-11T02:00:00Z', to: '2026-03-11T12:00:00Z', score: 'quality' });
     expect(after.groups.map(({ name, scores, mean_score }) => ({ name, scores, mean_score }))).toEqual([{ name: 'in2', scores: 1, mean_score: 0.25 }]);
   });

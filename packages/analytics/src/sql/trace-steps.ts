@@ -48,6 +48,12 @@ export const nextToBounds = (hour: string, span: string): string =>
     OR (${hour} >= ${ceilHour('to')} - ${span} AND ${hour} < ${ceilHour('to')}))`;
 
 /**
+ * `hour` (a DateTime column) lies where a call may be whose trace also has a call inside [from, to),
+ * when no hull is longer than `span` seconds: within `span` of the range's first hour or its last.
+ */
+export const nearRange = (hour: string, span: string): string => `(${hour} >= ${floorHour('from')} - ${span} AND ${hour} < ${ceilHour('to')} + ${span})`;
+
+/**
  * The offsets (`_part_offset`) of the rows of `steps` (a steps table and its WHERE) whose hull a
  * bound of [from, to) cuts (HULL_OVERLAPS AND NOT HULL_INSIDE), as two disjoint reads each of which an
  * index narrows: those reaching the range's last hour or beyond, a range of the projection by last
